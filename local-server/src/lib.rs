@@ -1,0 +1,84 @@
+//! Serves the Lambda handlers over plain HTTP on loopback: the same handler code as the deployed
+//! functions, for local runs (`make run`) and for the tests.
+
+pub mod dev_keys;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use shared::app::{App, Store};
+use shared::bus::EventPublisher;
+use shared::error::ApiError;
+use shared::format::{Format, MAX_BODY_BYTES};
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+/// Accepts connections until `shutdown` completes.
+pub async fn serve<S, B>(listener: TcpListener, app: Arc<App<S, B>>, shutdown: impl Future<Output = ()>)
+where
+    S: Store + 'static,
+    B: EventPublisher + 'static,
+{
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let app = app.clone();
+                        async move { Ok::<_, Infallible>(answer(&app, request).await) }
+                    });
+                    let connection = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection closed with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+}
+
+/// Binds `127.0.0.1:port` (0 picks a free port) and serves in the background; for tests.
+pub async fn spawn<S, B>(app: Arc<App<S, B>>, port: u16) -> std::io::Result<std::net::SocketAddr>
+where
+    S: Store + 'static,
+    B: EventPublisher + 'static,
+{
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(serve(listener, app, std::future::pending()));
+    Ok(addr)
+}
+
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+async fn answer<S: Store, B: EventPublisher>(app: &App<S, B>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let request_id = format!("local-{}", REQUESTS.fetch_add(1, Ordering::Relaxed));
+    let span = shared::request_span(&request_id, request.method(), request.uri().path());
+    let (parts, body) = request.into_parts();
+    // One byte over the limit is enough for the handler to answer 413 itself.
+    let body = match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Bytes::from(vec![b' '; MAX_BODY_BYTES + 1]),
+        Err(_) => Bytes::new(),
+    };
+    let request = Request::from_parts(parts, body);
+    let response = if request.uri().path().starts_with(shared::telephony::BASE_PATH) {
+        shared::telephony::handle(app, request).instrument(span).await
+    } else {
+        let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
+        shared::respond::error(format, &ApiError::NotFound("The requested resource does not exist".into()))
+    };
+    response.map(Full::new)
+}

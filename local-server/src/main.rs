@@ -1,0 +1,78 @@
+//! `make run`: the API on 127.0.0.1:$PORT against the DynamoDB and EventBridge endpoints in the
+//! environment (the moto server that `scripts/run.sh` starts). Creates the table and bus if
+//! missing. Without `TRUSTED_KEYS`/`TRUSTED_KEYS_FILE` it uses a generated dev key pair and
+//! prints a ready token and curl command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use local_server::dev_keys::{DevKeys, DEV_ORG};
+use shared::app::{AwsApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS};
+use shared::auth::KeyRegistry;
+use tokio::net::TcpListener;
+
+const SEED_EXAMPLE: &str = r#"{"service":"AmazonConnectContactLens","events":[{"type":"IntelligenceSignal__Category","value":"OrderStatusCheckingHelp","startTime":1573503300},{"type":"IntelligenceSignal__Category","value":"CustomerAngry","startTime":1573503450}]}"#;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("local-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = env_or("PORT", "3000").parse()?;
+    let settings = Settings {
+        table_name: env_or("TABLE_NAME", "voicecall-intelligence-local"),
+        event_bus_name: env_or("EVENT_BUS_NAME", "voicecall-intelligence-local"),
+        event_source: env_or("EVENT_SOURCE", DEFAULT_EVENT_SOURCE),
+        retention_days: env_or("RETENTION_DAYS", &DEFAULT_RETENTION_DAYS.to_string()).parse()?,
+    };
+    let configured = std::env::var_os("TRUSTED_KEYS").is_some() || std::env::var_os("TRUSTED_KEYS_FILE").is_some();
+    let (keys, dev) = if configured {
+        (KeyRegistry::from_env()?, None)
+    } else {
+        let dev = DevKeys::load_or_create(&PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys")))?;
+        let doc = std::fs::read_to_string(&dev.registry_file)?;
+        (KeyRegistry::from_json(&doc)?, Some(dev))
+    };
+
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name).await?;
+    shared::provision::ensure_bus(&aws_sdk_eventbridge::Client::new(&sdk), &settings.event_bus_name).await?;
+    let app = Arc::new(AwsApp::new(&sdk, &settings, keys));
+
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    println!("API listening on http://{addr} (table {}, bus {})", settings.table_name, settings.event_bus_name);
+    if let Some(dev) = dev {
+        let token = dev.token(shared::clock::now_secs());
+        println!("Dev keys in {} (org {DEV_ORG}); this token is valid for 23 hours:\n", dev.dir.display());
+        println!("TOKEN={token}\n");
+        println!(
+            "curl -i -X POST http://{addr}/telephony/v1/voiceCalls/5324881f-1e84-4367-8930-f69a74b30ca6/realtimeConversationEvents \\\n  \
+             -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n  -d '{SEED_EXAMPLE}'\n"
+        );
+    }
+    println!("Ctrl-C stops the server.");
+    local_server::serve(listener, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The state every handler shares, built once at start-up from the environment.
+
+use aws_config::BehaviorVersion;
+
+use crate::auth::{KeyRegistry, RegistryError};
+use crate::bus::eventbridge::EventBridgeBus;
+use crate::bus::EventPublisher;
+use crate::store::dynamo::DynamoStore;
+use crate::store::{ReplayGuard, SignalStore};
+
+pub const DEFAULT_EVENT_SOURCE: &str = "voicecall-intelligence";
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+/// Handler state: the trusted keys and the ports. Generic so that the benchmark and unit tests
+/// can use in-process ports; production uses [`AwsApp`].
+pub struct App<S, B> {
+    pub keys: KeyRegistry,
+    pub store: S,
+    pub bus: B,
+}
+
+pub type AwsApp = App<DynamoStore, EventBridgeBus>;
+
+/// Everything a storage backend must offer the handlers.
+pub trait Store: SignalStore + ReplayGuard {}
+impl<T: SignalStore + ReplayGuard> Store for T {}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {why}")]
+    Invalid { name: &'static str, why: String },
+    #[error("trusted keys: {0}")]
+    Keys(#[from] RegistryError),
+}
+
+/// Deployment settings read from the environment (README, "Configuration").
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table_name: String,
+    pub event_bus_name: String,
+    pub event_source: String,
+    pub retention_days: u32,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let required = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
+        let retention_days = match std::env::var("RETENTION_DAYS") {
+            Err(_) => DEFAULT_RETENTION_DAYS,
+            Ok(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| *d > 0)
+                .ok_or_else(|| ConfigError::Invalid { name: "RETENTION_DAYS", why: "must be a whole number of days ≥ 1".into() })?,
+        };
+        Ok(Self {
+            table_name: required("TABLE_NAME")?,
+            event_bus_name: required("EVENT_BUS_NAME")?,
+            event_source: std::env::var("EVENT_SOURCE").unwrap_or_else(|_| DEFAULT_EVENT_SOURCE.to_owned()),
+            retention_days,
+        })
+    }
+}
+
+impl AwsApp {
+    /// Reads settings and keys and builds the AWS clients. Makes no AWS call: credentials and
+    /// endpoints (`AWS_ENDPOINT_URL*` for emulators) resolve lazily on first use.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let settings = Settings::from_env()?;
+        let keys = KeyRegistry::from_env()?;
+        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        Ok(Self::new(&sdk, &settings, keys))
+    }
+
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, keys: KeyRegistry) -> Self {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table_name, settings.retention_days);
+        let bus = EventBridgeBus::new(
+            aws_sdk_eventbridge::Client::new(sdk),
+            &settings.event_bus_name,
+            &settings.event_source,
+        );
+        Self { keys, store, bus }
+    }
+}
+
+impl<S: Store, B: EventPublisher> App<S, B> {
+    pub fn with_ports(keys: KeyRegistry, store: S, bus: B) -> Self {
+        Self { keys, store, bus }
+    }
+}

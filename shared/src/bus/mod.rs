@@ -1,0 +1,84 @@
+//! The event-bus port: real-time publication of accepted signals (CONTRACT §2.5).
+
+pub mod eventbridge;
+pub mod memory;
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{OrgId, Signal, SignalEvent, VendorCallKey};
+
+/// `detail-type` of every published signal.
+pub const SIGNAL_DETAIL_TYPE: &str = "IntelligenceSignal";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The bus could not be reached or kept failing entries after bounded retries (logged).
+    #[error("event bus unavailable")]
+    Unavailable,
+}
+
+/// The `detail` of one published signal: what an EventBridge rule matches on. A sentiment's
+/// `value` is a JSON number so that numeric rules (`value < -500`) work.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalDetail<'a> {
+    pub tenant: &'a str,
+    pub vendor_call_key: &'a str,
+    pub conversation_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<&'a str>,
+    pub service: &'a str,
+    pub persist: bool,
+    /// Same for every retry of the same event: consumers can drop duplicates on it.
+    pub event_key: String,
+    #[serde(rename = "type")]
+    pub signal_type: &'static str,
+    pub value: Value,
+    pub start_time: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub participant: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<&'a Value>,
+}
+
+pub struct DetailContext<'a> {
+    pub org: &'a OrgId,
+    pub vendor_call_key: &'a VendorCallKey,
+    pub conversation_key: &'a str,
+    pub provider: Option<&'a str>,
+    pub service: &'a str,
+    pub persist: bool,
+}
+
+impl<'a> SignalDetail<'a> {
+    pub fn new(ctx: &DetailContext<'a>, event: &'a SignalEvent, event_key: String) -> Self {
+        Self {
+            tenant: ctx.org.as_str(),
+            vendor_call_key: ctx.vendor_call_key.as_str(),
+            conversation_key: ctx.conversation_key,
+            provider: ctx.provider,
+            service: ctx.service,
+            persist: ctx.persist,
+            event_key,
+            signal_type: event.signal.type_name(),
+            value: match &event.signal {
+                Signal::Category(name) => Value::String(name.clone()),
+                Signal::Sentiment(s) => Value::from(s.as_f64()),
+            },
+            start_time: event.start_time,
+            score: event.score.map(|s| s.get()),
+            participant: event.participant.map(|p| p.as_str()),
+            details: event.details.as_ref(),
+        }
+    }
+}
+
+/// Puts events on the bus; `details` are already-serialised `detail` documents.
+pub trait EventPublisher: Send + Sync {
+    fn publish(&self, details: Vec<String>) -> impl Future<Output = Result<(), PublishError>> + Send;
+}

@@ -1,0 +1,153 @@
+//! The one error type every handler returns, and its one mapping to an HTTP answer with a
+//! Salesforce-style error body.
+
+use http::StatusCode;
+use serde::Serialize;
+
+use crate::format::Format;
+
+/// What was wrong with one field of a request, named by its path (`events[2].value`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub code: FieldErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldErrorCode {
+    /// The field is absent (or null) but required.
+    Missing,
+    /// The field is present but its value is not acceptable.
+    Invalid,
+}
+
+impl FieldError {
+    pub fn missing(path: impl Into<String>) -> Self {
+        let path = path.into();
+        let message = format!("Required field is missing: {path}");
+        Self { path, code: FieldErrorCode::Missing, message }
+    }
+
+    pub fn invalid(path: impl Into<String>, why: impl std::fmt::Display) -> Self {
+        let path = path.into();
+        let message = format!("{path}: {why}");
+        Self { path, code: FieldErrorCode::Invalid, message }
+    }
+}
+
+/// Failures that mean something to a caller. Anything internal is logged where it happens and
+/// surfaces here only as [`ApiError::Unavailable`].
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid request: {} field(s)", .0.len())]
+    Validation(Vec<FieldError>),
+    #[error("malformed {format:?} body: {message}")]
+    Malformed { format: Format, message: String },
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("service unavailable")]
+    Unavailable,
+}
+
+impl ApiError {
+    pub fn invalid(path: impl Into<String>, why: impl std::fmt::Display) -> Self {
+        Self::Validation(vec![FieldError::invalid(path, why)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) | Self::Malformed { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The Salesforce REST error list: one element per problem, `fields` only where it applies.
+    pub fn body(&self) -> Vec<ErrorBody> {
+        let one = |code: &'static str, message: String| vec![ErrorBody { message, error_code: code, fields: None }];
+        match self {
+            Self::Validation(errors) => errors
+                .iter()
+                .map(|e| ErrorBody {
+                    message: e.message.clone(),
+                    error_code: match e.code {
+                        FieldErrorCode::Missing => "REQUIRED_FIELD_MISSING",
+                        FieldErrorCode::Invalid => "INVALID_FIELD",
+                    },
+                    fields: Some(vec![e.path.clone()]),
+                })
+                .collect(),
+            Self::Malformed { format, message } => one(
+                match format {
+                    Format::Json => "JSON_PARSER_ERROR",
+                    Format::Xml => "XML_PARSER_ERROR",
+                },
+                message.clone(),
+            ),
+            Self::Unauthorized(why) => one("INVALID_SESSION_ID", format!("Session expired or invalid: {why}")),
+            Self::NotFound(what) => one("NOT_FOUND", what.clone()),
+            Self::MethodNotAllowed { allow } => {
+                one("METHOD_NOT_ALLOWED", format!("HTTP method not allowed; allowed: {allow}"))
+            }
+            Self::UnsupportedMediaType => one(
+                "UNSUPPORTED_MEDIA_TYPE",
+                "Content-Type must be application/json or application/xml".to_owned(),
+            ),
+            Self::PayloadTooLarge => {
+                one("REQUEST_ENTITY_TOO_LARGE", "The request body exceeds 1 MiB".to_owned())
+            }
+            Self::Unavailable => one(
+                "SERVER_UNAVAILABLE",
+                "The service is temporarily unavailable; retry the request".to_owned(),
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub message: String,
+    #[serde(rename = "errorCode")]
+    pub error_code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_lists_every_field() {
+        let err = ApiError::Validation(vec![
+            FieldError::missing("service"),
+            FieldError::invalid("events[2].value", "must be between -1000 and 1000"),
+        ]);
+        let body = serde_json::to_value(err.body()).unwrap();
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(body[0]["errorCode"], "REQUIRED_FIELD_MISSING");
+        assert_eq!(body[0]["fields"][0], "service");
+        assert_eq!(body[1]["fields"][0], "events[2].value");
+        assert!(body[1]["message"].as_str().unwrap().contains("-1000"));
+    }
+
+    #[test]
+    fn non_field_errors_have_no_fields_key() {
+        let body = serde_json::to_value(ApiError::Unavailable.body()).unwrap();
+        assert!(body[0].get("fields").is_none());
+        assert_eq!(body[0]["errorCode"], "SERVER_UNAVAILABLE");
+    }
+}

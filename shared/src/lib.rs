@@ -1,0 +1,31 @@
+//! The domain crate shared by every Lambda of the service and by the local server: wire codecs
+//! (JSON and XML), validation into domain types, the error type and its one mapping to
+//! Salesforce error bodies, JWT verification, and the storage and event-bus ports with their
+//! AWS adapters.
+
+pub mod app;
+pub mod auth;
+pub mod bus;
+pub mod clock;
+pub mod error;
+pub mod format;
+pub mod model;
+pub mod provision;
+pub mod respond;
+pub mod store;
+pub mod telephony;
+pub mod validate;
+pub mod xml;
+
+/// Opens the span every request is logged under; handlers fill in `tenant` and
+/// `vendor_call_key` once they know them. Tokens and keys are never recorded.
+pub fn request_span(request_id: &str, method: &http::Method, path: &str) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        request_id,
+        %method,
+        path,
+        tenant = tracing::field::Empty,
+        vendor_call_key = tracing::field::Empty,
+    )
+}

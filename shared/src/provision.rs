@@ -1,0 +1,66 @@
+//! Creating the table and the bus where they are missing: for the local server and the tests.
+//! In AWS, `template.yaml` creates both.
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+};
+
+/// The table's TTL attribute (unix seconds).
+pub const TTL_ATTRIBUTE: &str = "expiresAt";
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ProvisionError(String);
+
+/// Creates the single table (`pk`/`sk`, on-demand, TTL on `expiresAt`) unless it exists.
+pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), ProvisionError> {
+    if client.describe_table().table_name(name).send().await.is_ok() {
+        return Ok(());
+    }
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder().attribute_name(name).key_type(kind).build().expect("complete")
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("complete")
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .send()
+        .await
+        .map_err(|e| ProvisionError(format!("CreateTable {name}: {}", DisplayErrorContext(&e))))?;
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build().expect("complete"),
+        )
+        .send()
+        .await
+        .map_err(|e| ProvisionError(format!("UpdateTimeToLive {name}: {}", DisplayErrorContext(&e))))?;
+    Ok(())
+}
+
+/// Creates the event bus unless it exists.
+pub async fn ensure_bus(client: &aws_sdk_eventbridge::Client, name: &str) -> Result<(), ProvisionError> {
+    if client.describe_event_bus().name(name).send().await.is_ok() {
+        return Ok(());
+    }
+    client
+        .create_event_bus()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| ProvisionError(format!("CreateEventBus {name}: {}", aws_sdk_eventbridge::error::DisplayErrorContext(&e))))?;
+    Ok(())
+}

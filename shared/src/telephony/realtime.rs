@@ -1,0 +1,288 @@
+//! `POST /telephony/v1/voiceCalls/{vendorCallKey}/realtimeConversationEvents` bodies
+//! (CONTRACT §2.1) read into [`RealtimeEvents`].
+
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::model::{Participant, RealtimeEvents, Score, Sentiment, Signal, SignalEvent};
+use crate::validate::{self, child, field, Problems};
+
+pub const MAX_EVENTS: usize = 1000;
+const MAX_TEXT: usize = 255;
+/// Vendor `details` are kept as sent, within a bound that keeps every stored item far below
+/// DynamoDB's 400 KB and ten published events below EventBridge's 256 KB per `PutEvents`.
+pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
+
+pub fn parse(body: &Value) -> Result<RealtimeEvents, ApiError> {
+    let mut problems = Problems::default();
+    let Some(obj) = validate::object(body, &mut problems) else {
+        return Err(problems.finish(()).unwrap_err());
+    };
+
+    let service = validate::required_text(obj, "service", "", MAX_TEXT, &mut problems);
+    let persist = field(obj, "persist")
+        .map(|v| validate::boolean(v, "persist", &mut problems))
+        .unwrap_or(Some(true));
+
+    let events = match field(obj, "events") {
+        None => {
+            problems.missing("events");
+            Vec::new()
+        }
+        // XML has no arrays: one `<events>` element arrives as a single object.
+        Some(Value::Object(_)) => std::slice::from_ref(&obj["events"])
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| event(e, i, &mut problems))
+            .collect(),
+        Some(Value::Array(items)) if items.is_empty() => {
+            problems.invalid("events", "must contain at least 1 event");
+            Vec::new()
+        }
+        Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
+            problems.invalid("events", format_args!("must contain at most {MAX_EVENTS} events"));
+            Vec::new()
+        }
+        Some(Value::Array(items)) => {
+            let events: Vec<_> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| event(e, i, &mut problems))
+                .collect();
+            if events.len() == items.len() {
+                check_sorted(&events, &mut problems);
+            }
+            events
+        }
+        Some(_) => {
+            problems.invalid("events", "must be an array of events");
+            Vec::new()
+        }
+    };
+
+    let (Some(service), Some(persist)) = (service, persist) else {
+        return Err(problems.finish(()).unwrap_err());
+    };
+    problems.finish(RealtimeEvents { service, persist, events })
+}
+
+fn check_sorted(events: &[SignalEvent], problems: &mut Problems) {
+    if let Some(i) = events.windows(2).position(|w| w[1].start_time < w[0].start_time) {
+        problems.invalid(
+            format!("events[{}].startTime", i + 1),
+            "events must be sorted in ascending order by startTime",
+        );
+    }
+}
+
+fn event(value: &Value, index: usize, problems: &mut Problems) -> Option<SignalEvent> {
+    let prefix = format!("events[{index}]");
+    let Value::Object(obj) = value else {
+        problems.invalid(prefix, "must be an object");
+        return None;
+    };
+    let before = problems.len();
+
+    let participant = field(obj, "participant").and_then(|v| match v.as_str().and_then(Participant::parse) {
+        Some(p) => Some(p),
+        None => {
+            problems.invalid(child(&prefix, "participant"), "must be AGENT or CUSTOMER");
+            None
+        }
+    });
+    let participant_given = field(obj, "participant").is_some();
+
+    let kind = match field(obj, "type").map(|v| v.as_str()) {
+        None => {
+            problems.missing(child(&prefix, "type"));
+            None
+        }
+        Some(Some(Signal::CATEGORY_TYPE)) => Some(Signal::CATEGORY_TYPE),
+        Some(Some(Signal::SENTIMENT_TYPE)) => Some(Signal::SENTIMENT_TYPE),
+        Some(_) => {
+            problems.invalid(
+                child(&prefix, "type"),
+                "must be IntelligenceSignal__Category or IntelligenceSignal__Sentiment",
+            );
+            None
+        }
+    };
+
+    let value_path = child(&prefix, "value");
+    let signal = match (kind, field(obj, "value")) {
+        (_, None) => {
+            problems.missing(&value_path);
+            None
+        }
+        (None, Some(_)) => None,
+        (Some(Signal::CATEGORY_TYPE), Some(v)) => {
+            validate::text(v, &value_path, MAX_TEXT, problems).map(Signal::Category)
+        }
+        (Some(_), Some(v)) => {
+            if !participant_given {
+                problems.missing(child(&prefix, "participant"));
+            }
+            let sentiment = validate::decimal_text(v)
+                .and_then(|t| validate::hundredths_within(&t, 1000))
+                .and_then(Sentiment::from_hundredths);
+            if sentiment.is_none() {
+                problems.invalid(&value_path, "sentiment must be a number between -1000 and 1000");
+            }
+            sentiment.map(Signal::Sentiment)
+        }
+    };
+
+    let start_time = match field(obj, "startTime") {
+        None => {
+            problems.missing(child(&prefix, "startTime"));
+            None
+        }
+        Some(v) => validate::unsigned(v, &child(&prefix, "startTime"), problems),
+    };
+
+    let score = field(obj, "score").and_then(|v| {
+        let score = validate::decimal_text(v)
+            .and_then(|t| t.parse::<f64>().ok())
+            .and_then(Score::new);
+        if score.is_none() {
+            problems.invalid(child(&prefix, "score"), "must be a number between 0 and 1000");
+        }
+        score
+    });
+
+    let details = match field(obj, "details") {
+        None => None,
+        // An empty XML element carries no details.
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(v @ Value::Object(_)) => {
+            if serde_json::to_vec(v).map_or(true, |b| b.len() > MAX_DETAILS_BYTES) {
+                problems.invalid(child(&prefix, "details"), "must be at most 16 KiB as JSON");
+            }
+            Some(v.clone())
+        }
+        Some(_) => {
+            problems.invalid(child(&prefix, "details"), "must be an object");
+            None
+        }
+    };
+
+    if problems.len() != before {
+        return None;
+    }
+    Some(SignalEvent { signal: signal?, start_time: start_time?, score, participant, details })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(err: ApiError) -> Vec<String> {
+        match err {
+            ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_examples_parse() {
+        let first = parse(&json!({
+            "service": "AmazonConnectContactLens",
+            "events": [
+                {"type": "IntelligenceSignal__Category", "value": "OrderStatusCheckingHelp", "startTime": 1573503300},
+                {"type": "IntelligenceSignal__Category", "value": "CustomerAngry", "startTime": 1573503450}
+            ]
+        }))
+        .unwrap();
+        assert!(first.persist);
+        assert_eq!(first.events.len(), 2);
+        assert_eq!(first.events[1].signal, Signal::Category("CustomerAngry".into()));
+
+        let second = parse(&json!({
+            "service": "CxoneAgentAssistService", "persist": false,
+            "events": [{"type": "IntelligenceSignal__Sentiment", "value": "400.13",
+                        "startTime": 16898867880000u64, "score": 10, "participant": "CUSTOMER"}]
+        }))
+        .unwrap();
+        assert!(!second.persist);
+        let e = &second.events[0];
+        assert_eq!(e.signal, Signal::Sentiment(Sentiment::from_hundredths(40013).unwrap()));
+        assert_eq!(e.score.unwrap().get(), 10.0);
+        assert_eq!(e.participant, Some(Participant::Customer));
+    }
+
+    #[test]
+    fn xml_shaped_single_event_with_string_leaves() {
+        let parsed = parse(&json!({
+            "service": "AmazonConnectContactLens", "persist": "false",
+            "events": {"type": "IntelligenceSignal__Sentiment", "value": "-512.5", "startTime": "1700000000123",
+                       "score": "0.9", "participant": "CUSTOMER",
+                       "details": {"BeginOffsetMillis": "1200", "EndOffsetMillis": "4400"}}
+        }))
+        .unwrap();
+        assert!(!parsed.persist);
+        assert_eq!(parsed.events[0].start_time, 1_700_000_000_123);
+        assert_eq!(parsed.events[0].details.as_ref().unwrap()["EndOffsetMillis"], "4400");
+    }
+
+    #[test]
+    fn every_offending_field_is_named() {
+        let err = parse(&json!({
+            "service": "",
+            "persist": "maybe",
+            "events": [
+                {"type": "IntelligenceSignal__Sentiment", "value": "1000.5", "startTime": 10},
+                {"type": "Bogus", "value": "x", "startTime": -1},
+                {"type": "IntelligenceSignal__Category", "startTime": 5, "score": 1001, "participant": "BOT"},
+                {"type": "IntelligenceSignal__Category", "value": "x".repeat(256), "startTime": 6, "details": "no"}
+            ]
+        }))
+        .unwrap_err();
+        assert_eq!(
+            fields(err),
+            [
+                "service",
+                "persist",
+                "events[0].participant",
+                "events[0].value",
+                "events[1].type",
+                "events[1].startTime",
+                "events[2].participant",
+                "events[2].value",
+                "events[2].score",
+                "events[3].value",
+                "events[3].details",
+            ]
+        );
+    }
+
+    #[test]
+    fn first_out_of_order_index_is_named() {
+        let ev = |t: u64| json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": t});
+        let err = parse(&json!({"service": "s", "events": [ev(5), ev(5), ev(7), ev(6), ev(1)]})).unwrap_err();
+        assert_eq!(fields(err), ["events[3].startTime"]);
+    }
+
+    #[test]
+    fn event_count_limits() {
+        let ev = json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": 1});
+        assert_eq!(fields(parse(&json!({"service": "s", "events": []})).unwrap_err()), ["events"]);
+        let many = vec![ev.clone(); MAX_EVENTS + 1];
+        assert_eq!(fields(parse(&json!({"service": "s", "events": many})).unwrap_err()), ["events"]);
+        let max = vec![ev; MAX_EVENTS];
+        assert_eq!(parse(&json!({"service": "s", "events": max})).unwrap().events.len(), MAX_EVENTS);
+    }
+
+    #[test]
+    fn missing_everything() {
+        assert_eq!(fields(parse(&json!({})).unwrap_err()), ["service", "events"]);
+        assert_eq!(fields(parse(&json!([1])).unwrap_err()), ["body"]);
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let parsed = parse(&json!({"service": "s", "extra": {"a": 1},
+            "events": [{"type": "IntelligenceSignal__Category", "value": "A", "startTime": 1, "other": true}]}));
+        assert!(parsed.is_ok());
+    }
+}

@@ -1,0 +1,239 @@
+//! One test's world: its own table, bus and capture queue on a real moto server, the app built
+//! from them exactly as in production, served by the local server on a free port.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::Value;
+use shared::app::{AwsApp, Settings, DEFAULT_EVENT_SOURCE};
+use shared::auth::KeyRegistry;
+use shared::store::items::SignalItem;
+
+use crate::keys::TestKeys;
+use crate::process::shared_moto;
+
+/// SDK configuration pointing every client at `endpoint` with dummy credentials.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "testkit"))
+        .load()
+        .await
+}
+
+/// An HTTP answer: status, headers and body text.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", self.body))
+    }
+
+    /// Every `fields` entry of a Salesforce error body.
+    pub fn error_fields(&self) -> Vec<String> {
+        let body = self.json();
+        let errors = body.as_array().unwrap_or_else(|| panic!("error body is not an array: {}", self.body));
+        errors
+            .iter()
+            .flat_map(|e| e["fields"].as_array().cloned().unwrap_or_default())
+            .map(|f| f.as_str().expect("field names are strings").to_owned())
+            .collect()
+    }
+
+    pub fn error_code(&self) -> String {
+        self.json()[0]["errorCode"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+pub struct Fixture {
+    pub endpoint: String,
+    pub sdk: SdkConfig,
+    pub settings: Settings,
+    pub app: Arc<AwsApp>,
+    pub base_url: String,
+    pub http: reqwest::Client,
+    pub keys: &'static TestKeys,
+    queue_url: String,
+}
+
+impl Fixture {
+    /// A fixture on the moto server shared by this test process.
+    pub async fn new() -> Self {
+        Self::on(shared_moto()).await
+    }
+
+    /// A fixture on the emulator at `endpoint`.
+    pub async fn on(endpoint: &str) -> Self {
+        let sdk = sdk_config(endpoint).await;
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let settings = Settings {
+            table_name: format!("t-{id}"),
+            event_bus_name: format!("b-{id}"),
+            event_source: DEFAULT_EVENT_SOURCE.to_owned(),
+            retention_days: 90,
+        };
+        shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name)
+            .await
+            .expect("table created");
+        shared::provision::ensure_bus(&aws_sdk_eventbridge::Client::new(&sdk), &settings.event_bus_name)
+            .await
+            .expect("bus created");
+        let queue_url = capture_queue(&sdk, &settings.event_bus_name, &id).await;
+        let keys = TestKeys::get();
+        let registry = KeyRegistry::from_json(keys.registry()).expect("test registry loads");
+        let app = Arc::new(AwsApp::new(&sdk, &settings, registry));
+        let addr = local_server::spawn(app.clone(), 0).await.expect("local server starts");
+        Self {
+            endpoint: endpoint.to_owned(),
+            sdk,
+            settings,
+            app,
+            base_url: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            keys,
+            queue_url,
+        }
+    }
+
+    /// The environment a function binary needs to serve this fixture's table and bus.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        [
+            ("TABLE_NAME", self.settings.table_name.as_str()),
+            ("EVENT_BUS_NAME", self.settings.event_bus_name.as_str()),
+            ("TRUSTED_KEYS", self.keys.registry()),
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_REGION", "us-east-1"),
+            ("RUST_LOG", "info"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// POSTs `body` to `path` on the local server.
+    pub async fn post(&self, path: &str, content_type: Option<&str>, body: impl Into<String>, token: Option<&str>) -> Answer {
+        let mut request = self.http.post(format!("{}{path}", self.base_url)).body(body.into());
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        self.send(request).await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("the local server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("a text body");
+        Answer { status, headers, body }
+    }
+
+    /// Every item stored under one conversation partition, read with a paginated Query.
+    pub async fn conversation_items(&self, org: &str, conversation: &str) -> Vec<SignalItem> {
+        let client = aws_sdk_dynamodb::Client::new(&self.sdk);
+        let pages: Vec<_> = client
+            .query()
+            .table_name(&self.settings.table_name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(format!("{org}#CONV#{conversation}")))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("query succeeds");
+        serde_dynamo::aws_sdk_dynamodb_1::from_items(pages).expect("items are signal items")
+    }
+
+    /// How many items the whole table holds (a test-only Scan).
+    pub async fn item_count(&self) -> usize {
+        let client = aws_sdk_dynamodb::Client::new(&self.sdk);
+        let items: Vec<_> = client
+            .scan()
+            .table_name(&self.settings.table_name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .expect("scan succeeds");
+        items.len()
+    }
+
+    /// The `detail` of every event published on the bus since the last call, oldest first.
+    pub async fn published(&self) -> Vec<Value> {
+        let client = aws_sdk_sqs::Client::new(&self.sdk);
+        let mut out = Vec::new();
+        loop {
+            let received = client
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive from the capture queue");
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            for message in messages {
+                let envelope: Value = serde_json::from_str(message.body().unwrap_or("{}")).expect("event JSON");
+                assert_eq!(envelope["detail-type"], "IntelligenceSignal");
+                assert_eq!(envelope["source"], DEFAULT_EVENT_SOURCE);
+                out.push(envelope["detail"].clone());
+                if let Some(handle) = message.receipt_handle() {
+                    client.delete_message().queue_url(&self.queue_url).receipt_handle(handle).send().await.expect("delete");
+                }
+            }
+        }
+        out.sort_by_key(|d| d["startTime"].as_u64());
+        out
+    }
+}
+
+/// An SQS queue receiving everything published on `bus`, as an administrator's rule would.
+async fn capture_queue(sdk: &SdkConfig, bus: &str, id: &str) -> String {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let queue_url = sqs.create_queue().queue_name(format!("q-{id}")).send().await.expect("queue").queue_url.expect("url");
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes");
+    let arn = attrs
+        .attributes
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .expect("queue arn");
+    let events = aws_sdk_eventbridge::Client::new(sdk);
+    events
+        .put_rule()
+        .name(format!("r-{id}"))
+        .event_bus_name(bus)
+        .event_pattern(format!(r#"{{"source":["{DEFAULT_EVENT_SOURCE}"]}}"#))
+        .send()
+        .await
+        .expect("rule");
+    events
+        .put_targets()
+        .rule(format!("r-{id}"))
+        .event_bus_name(bus)
+        .targets(aws_sdk_eventbridge::types::Target::builder().id("capture").arn(arn).build().expect("target"))
+        .send()
+        .await
+        .expect("targets");
+    queue_url
+}

@@ -1,0 +1,16 @@
+//! Test support shared by the workspace's integration tests. Everything here talks to real
+//! processes: a moto server (DynamoDB, EventBridge, SQS) and the Lambda runtime interface
+//! emulator. A missing tool is a test failure with the command that installs it, never a skip.
+
+pub mod fixture;
+pub mod keys;
+pub mod process;
+pub mod rie;
+
+pub use fixture::{Answer, Fixture};
+pub use keys::{TestKeys, ORG_A, ORG_B};
+
+/// The workspace root, for finding `events/` and the installed tools.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("testkit sits in the workspace").to_owned()
+}

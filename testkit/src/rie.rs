@@ -1,0 +1,36 @@
+//! A function binary under the Lambda runtime interface emulator: the real runtime API, as
+//! `sam local invoke` runs it inside its container.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::process::{free_port, rie_bin, start, Guarded};
+
+pub struct Rie {
+    process: Guarded,
+    http: reqwest::Client,
+}
+
+impl Rie {
+    /// Starts `bootstrap` under the emulator with `env` (plus this process's environment).
+    pub fn start(bootstrap: &Path, env: &[(String, String)]) -> Self {
+        let port = free_port();
+        let mut command = Command::new(rie_bin());
+        command
+            .arg("--runtime-interface-emulator-address")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg(bootstrap)
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        Self { process: start(command, port, "rie"), http: reqwest::Client::new() }
+    }
+
+    /// Invokes the function with `event` and returns what it answered.
+    pub async fn invoke(&self, event: &Value) -> Value {
+        let url = format!("{}/2015-03-31/functions/function/invocations", self.process.url());
+        let response = self.http.post(url).json(event).send().await.expect("the emulator answers");
+        let text = response.text().await.expect("a body");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("invocation answer is not JSON ({e}): {text}"))
+    }
+}
