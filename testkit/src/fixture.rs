@@ -237,3 +237,15 @@ async fn capture_queue(sdk: &SdkConfig, bus: &str, id: &str) -> String {
         .expect("targets");
     queue_url
 }
+
+impl Fixture {
+    /// Sends what an API Gateway event asks for to the local server.
+    pub async fn replay(&self, call: &crate::events::HttpCall) -> Answer {
+        let method = reqwest::Method::from_bytes(call.method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, format!("{}{}", self.base_url, call.path)).body(call.body.clone());
+        for (name, value) in &call.headers {
+            request = request.header(name, value);
+        }
+        self.send(request).await
+    }
+}

@@ -21,6 +21,9 @@ impl Rie {
         command
             .arg("--runtime-interface-emulator-address")
             .arg(format!("127.0.0.1:{port}"))
+            // Its internal runtime API defaults to port 9001; emulators side by side need their own.
+            .arg("--runtime-api-address")
+            .arg(format!("127.0.0.1:{}", free_port()))
             .arg(bootstrap)
             .envs(env.iter().map(|(k, v)| (k, v)));
         Self { process: start(command, port, "rie"), http: reqwest::Client::new() }
