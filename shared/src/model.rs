@@ -82,7 +82,7 @@ impl Sentiment {
     pub fn from_hundredths(h: i64) -> Option<Self> {
         (-Self::LIMIT_HUNDREDTHS..=Self::LIMIT_HUNDREDTHS)
             .contains(&h)
-            .then(|| Self(h as i32))
+            .then_some(Self(h as i32))
     }
 
     pub fn hundredths(self) -> i32 {

@@ -72,6 +72,12 @@ impl Fixture {
 
     /// A fixture on the emulator at `endpoint`.
     pub async fn on(endpoint: &str) -> Self {
+        Self::behind(endpoint, endpoint).await
+    }
+
+    /// A fixture whose app reaches the emulator at `endpoint` through `app_endpoint` (a
+    /// [`crate::fault_proxy::FaultProxy`]), while the test's own checks go to `endpoint` directly.
+    pub async fn behind(endpoint: &str, app_endpoint: &str) -> Self {
         let sdk = sdk_config(endpoint).await;
         let id = uuid::Uuid::new_v4().simple().to_string();
         let settings = Settings {
@@ -89,7 +95,7 @@ impl Fixture {
         let queue_url = capture_queue(&sdk, &settings.event_bus_name, &id).await;
         let keys = TestKeys::get();
         let registry = KeyRegistry::from_json(keys.registry()).expect("test registry loads");
-        let app = Arc::new(AwsApp::new(&sdk, &settings, registry));
+        let app = Arc::new(AwsApp::new(&sdk_config(app_endpoint).await, &settings, registry));
         let addr = local_server::spawn(app.clone(), 0).await.expect("local server starts");
         Self {
             endpoint: endpoint.to_owned(),

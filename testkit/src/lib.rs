@@ -3,9 +3,11 @@
 //! emulator. A missing tool is a test failure with the command that installs it, never a skip.
 
 pub mod events;
+pub mod fault_proxy;
 pub mod fixture;
 pub mod keys;
 pub mod process;
+pub mod realtime;
 pub mod rie;
 
 pub use fixture::{Answer, Fixture};
