@@ -1,7 +1,7 @@
 //! `make run`: the API on 127.0.0.1:$PORT against the DynamoDB and EventBridge endpoints in the
 //! environment (the moto server that `scripts/run.sh` starts). Creates the table and bus if
 //! missing. Without `TRUSTED_KEYS`/`TRUSTED_KEYS_FILE` it uses a generated dev key pair and
-//! prints a ready token and curl command.
+//! prints a ready token and curl command. `local-server token` prints a fresh dev token.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +36,12 @@ fn env_or(name: &str, default: &str) -> String {
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    // `local-server token`: a fresh dev token, e.g. for rendering events/ (scripts/event.sh).
+    if std::env::args().nth(1).as_deref() == Some("token") {
+        let dev = DevKeys::load_or_create(&PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys")))?;
+        println!("{}", dev.token(shared::clock::now_secs()));
+        return Ok(());
+    }
     let port: u16 = env_or("PORT", "3000").parse()?;
     let settings = Settings {
         table_name: env_or("TABLE_NAME", "voicecall-intelligence-local"),

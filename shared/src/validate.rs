@@ -2,6 +2,8 @@
 //! into domain values, collecting every offending field with its path instead of stopping at the
 //! first.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError};
@@ -37,17 +39,39 @@ impl Problems {
     }
 }
 
-/// The path of a child field: `prefix.name`, or `name` at the top.
-pub fn child(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
+/// Why one field is refused. Paths are only built once a field is refused, so a valid request
+/// allocates nothing for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Missing,
+    Invalid(Cow<'static, str>),
+}
+
+pub type Check<T> = Result<T, Refusal>;
+
+fn invalid<T>(why: impl Into<Cow<'static, str>>) -> Check<T> {
+    Err(Refusal::Invalid(why.into()))
+}
+
+impl Problems {
+    /// The value of a passed check; a refusal is recorded under `path()`.
+    pub fn take<T>(&mut self, check: Check<T>, path: impl FnOnce() -> String) -> Option<T> {
+        match check {
+            Ok(value) => Some(value),
+            Err(Refusal::Missing) => {
+                self.missing(path());
+                None
+            }
+            Err(Refusal::Invalid(why)) => {
+                self.invalid(path(), why);
+                None
+            }
+        }
     }
 }
 
 /// The top of a request body must be an object.
-pub fn object<'a>(body: &'a Value, problems: &mut Problems) -> Option<&'a Map<String, Value>> {
+pub fn object(body: Value, problems: &mut Problems) -> Option<Map<String, Value>> {
     match body {
         Value::Object(map) => Some(map),
         _ => {
@@ -62,79 +86,60 @@ pub fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     obj.get(name).filter(|v| !v.is_null())
 }
 
-/// A required string of 1..=`max` characters.
-pub fn required_text(
-    obj: &Map<String, Value>,
-    name: &str,
-    prefix: &str,
-    max: usize,
-    problems: &mut Problems,
-) -> Option<String> {
-    match field(obj, name) {
-        None => {
-            problems.missing(child(prefix, name));
-            None
-        }
-        Some(v) => text(v, &child(prefix, name), max, problems),
-    }
+/// A required field: absent or null is [`Refusal::Missing`].
+pub fn required<'a>(obj: &'a Map<String, Value>, name: &str) -> Check<&'a Value> {
+    field(obj, name).ok_or(Refusal::Missing)
 }
 
-/// A string of 1..=`max` characters.
-pub fn text(value: &Value, path: &str, max: usize, problems: &mut Problems) -> Option<String> {
+/// A string of 1..=`max` characters; blank counts as missing.
+pub fn text(value: &Value, max: usize) -> Check<&str> {
     match value {
-        Value::String(s) if s.trim().is_empty() => problems.missing(path),
-        Value::String(s) if s.chars().count() > max => {
-            problems.invalid(path, format_args!("must be at most {max} characters"))
+        Value::String(s) if s.trim().is_empty() => Err(Refusal::Missing),
+        Value::String(s) if s.len() > max && s.chars().count() > max => {
+            invalid(format!("must be at most {max} characters"))
         }
-        Value::String(s) => return Some(s.clone()),
-        _ => problems.invalid(path, "must be a string"),
+        Value::String(s) => Ok(s),
+        _ => invalid("must be a string"),
     }
-    None
 }
 
 /// A boolean; XML (and lenient JSON clients) send `"true"`/`"false"`.
-pub fn boolean(value: &Value, path: &str, problems: &mut Problems) -> Option<bool> {
+pub fn boolean(value: &Value) -> Check<bool> {
     match value {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
-        _ => {
-            problems.invalid(path, "must be a boolean");
-            None
-        }
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(true),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(false),
+        _ => invalid("must be a boolean"),
     }
 }
 
 /// A non-negative integer, as a JSON number or a string of digits (XML has only strings).
-pub fn unsigned(value: &Value, path: &str, problems: &mut Problems) -> Option<u64> {
+pub fn unsigned(value: &Value) -> Check<u64> {
     let parsed = match value {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     };
-    if parsed.is_none() {
-        problems.invalid(path, "must be an integer greater than or equal to 0");
-    }
-    parsed
+    parsed.ok_or(Refusal::Invalid("must be an integer greater than or equal to 0".into()))
 }
 
 /// A finite decimal given as a JSON number or a string, as exact decimal text.
-pub fn decimal_text(value: &Value) -> Option<String> {
-    let text = match value {
+pub fn decimal_text(value: &Value) -> Option<Cow<'_, str>> {
+    let text: Cow<'_, str> = match value {
         Value::Number(n) if n.is_f64() => {
             // Shortest round-trip form: 400.125 stays "400.125", so rounding is decimal.
             let f = n.as_f64()?;
-            f.is_finite().then(|| f.to_string())?
+            f.is_finite().then(|| f.to_string())?.into()
         }
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => n.to_string().into(),
         Value::String(s) => {
             let s = s.trim();
             if is_plain_decimal(s) {
-                s.to_owned()
+                s.into()
             } else {
                 // Exponent forms ("4.0013e2"): normalise through f64's shortest form.
                 let f: f64 = s.parse().ok()?;
-                f.is_finite().then(|| f.to_string())?
+                f.is_finite().then(|| f.to_string())?.into()
             }
         }
         _ => return None,
@@ -215,16 +220,23 @@ mod tests {
 
     #[test]
     fn unsigned_accepts_digit_strings_only() {
+        assert_eq!(unsigned(&json!(1573503300u64)), Ok(1573503300));
+        assert_eq!(unsigned(&json!("16898867880000")), Ok(16898867880000));
+        for bad in [json!(-1), json!(1.5), json!("12x"), json!(true)] {
+            assert!(matches!(unsigned(&bad), Err(Refusal::Invalid(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn problems_name_each_refused_path() {
         let mut p = Problems::default();
-        assert_eq!(unsigned(&json!(1573503300u64), "t", &mut p), Some(1573503300));
-        assert_eq!(unsigned(&json!("16898867880000"), "t", &mut p), Some(16898867880000));
-        assert!(p.is_empty());
-        assert_eq!(unsigned(&json!(-1), "a", &mut p), None);
-        assert_eq!(unsigned(&json!(1.5), "b", &mut p), None);
-        assert_eq!(unsigned(&json!("12x"), "c", &mut p), None);
-        let err = p.finish(()).unwrap_err();
-        let ApiError::Validation(fields) = err else { panic!() };
-        let paths: Vec<_> = fields.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["a", "b", "c"]);
+        assert_eq!(p.take(text(&json!("ok"), 5), || unreachable!()), Some("ok"));
+        assert_eq!(p.take(text(&json!(""), 5), || "a".into()), None);
+        assert_eq!(p.take(text(&json!("toolong"), 5), || "b".into()), None);
+        assert_eq!(p.take(boolean(&json!("maybe")), || "c".into()), None);
+        let ApiError::Validation(fields) = p.finish(()).unwrap_err() else { panic!() };
+        let got: Vec<_> = fields.iter().map(|f| (f.path.as_str(), f.code)).collect();
+        use crate::error::FieldErrorCode::{Invalid, Missing};
+        assert_eq!(got, [("a", Missing), ("b", Invalid), ("c", Invalid)]);
     }
 }

@@ -33,10 +33,10 @@ pub struct SignalDetail<'a> {
     pub service: &'a str,
     pub persist: bool,
     /// Same for every retry of the same event: consumers can drop duplicates on it.
-    pub event_key: String,
+    pub event_key: &'a str,
     #[serde(rename = "type")]
     pub signal_type: &'static str,
-    pub value: Value,
+    pub value: SignalValue<'a>,
     pub start_time: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -44,6 +44,14 @@ pub struct SignalDetail<'a> {
     pub participant: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<&'a Value>,
+}
+
+/// A category's name, or a sentiment as a number.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+pub enum SignalValue<'a> {
+    Text(&'a str),
+    Number(f64),
 }
 
 pub struct DetailContext<'a> {
@@ -56,7 +64,7 @@ pub struct DetailContext<'a> {
 }
 
 impl<'a> SignalDetail<'a> {
-    pub fn new(ctx: &DetailContext<'a>, event: &'a SignalEvent, event_key: String) -> Self {
+    pub fn new(ctx: &DetailContext<'a>, event: &'a SignalEvent, event_key: &'a str) -> Self {
         Self {
             tenant: ctx.org.as_str(),
             vendor_call_key: ctx.vendor_call_key.as_str(),
@@ -67,8 +75,8 @@ impl<'a> SignalDetail<'a> {
             event_key,
             signal_type: event.signal.type_name(),
             value: match &event.signal {
-                Signal::Category(name) => Value::String(name.clone()),
-                Signal::Sentiment(s) => Value::from(s.as_f64()),
+                Signal::Category(name) => SignalValue::Text(name),
+                Signal::Sentiment(s) => SignalValue::Number(s.as_f64()),
             },
             start_time: event.start_time,
             score: event.score.map(|s| s.get()),

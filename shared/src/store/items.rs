@@ -28,14 +28,23 @@ pub fn token_pk(org: &OrgId, jti: &str) -> String {
 /// A signal's identity: two events with the same type, value, participant and start time are
 /// the same event (CONTRACT §2.1), so a retry overwrites its earlier copy.
 pub fn signal_identity(event: &SignalEvent) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hash = Sha256::new();
     hash.update(event.signal.type_name());
     hash.update([0]);
     hash.update(event.participant.map_or("", |p| p.as_str()));
     hash.update([0]);
-    hash.update(event.signal.value_text());
+    match &event.signal {
+        Signal::Category(name) => hash.update(name),
+        Signal::Sentiment(s) => hash.update(s.hundredths().to_be_bytes()),
+    }
     let digest = hash.finalize();
-    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(24);
+    for byte in &digest[..12] {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// Sort keys order signals by start time; the identity keeps equal times apart.

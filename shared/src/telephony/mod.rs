@@ -105,7 +105,7 @@ async fn realtime_events<S: Store, B: EventPublisher>(
     let format = Format::of_request(headers)?;
     let body = format.parse(request.body())?;
     let key = vendor_call_key(raw_key);
-    let parsed = realtime::parse(&body);
+    let parsed = realtime::parse(body);
     let (key, parsed) = match (key, parsed) {
         (Ok(key), Ok(parsed)) => (key, parsed),
         (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
@@ -143,7 +143,12 @@ async fn realtime_events<S: Store, B: EventPublisher>(
     };
     let details = events
         .iter()
-        .map(|e| serde_json::to_string(&SignalDetail::new(&ctx, &e.event, e.identity.clone())))
+        .map(|e| {
+            // A detail is a few hundred bytes: one allocation instead of a growing buffer.
+            let mut json = Vec::with_capacity(512);
+            serde_json::to_writer(&mut json, &SignalDetail::new(&ctx, &e.event, &e.identity))
+                .map(|()| String::from_utf8(json).expect("serde_json writes UTF-8"))
+        })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
             tracing::error!(error = %e, "signal detail did not serialise");

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::model::{Participant, RealtimeEvents, Score, Sentiment, Signal, SignalEvent};
-use crate::validate::{self, child, field, Problems};
+use crate::validate::{self, field, Problems, Refusal};
 
 pub const MAX_EVENTS: usize = 1000;
 const MAX_TEXT: usize = 255;
@@ -13,28 +13,29 @@ const MAX_TEXT: usize = 255;
 /// DynamoDB's 400 KB and ten published events below EventBridge's 256 KB per `PutEvents`.
 pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
 
-pub fn parse(body: &Value) -> Result<RealtimeEvents, ApiError> {
+/// Reads a request body (taken by value: category names and `details` move into the result).
+pub fn parse(body: Value) -> Result<RealtimeEvents, ApiError> {
     let mut problems = Problems::default();
-    let Some(obj) = validate::object(body, &mut problems) else {
+    let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
     };
 
-    let service = validate::required_text(obj, "service", "", MAX_TEXT, &mut problems);
-    let persist = field(obj, "persist")
-        .map(|v| validate::boolean(v, "persist", &mut problems))
-        .unwrap_or(Some(true));
+    let service = problems.take(
+        validate::required(&obj, "service").and_then(|v| validate::text(v, MAX_TEXT).map(str::to_owned)),
+        || "service".into(),
+    );
+    let persist = match field(&obj, "persist") {
+        None => Some(true),
+        Some(v) => problems.take(validate::boolean(v), || "persist".into()),
+    };
 
-    let events = match field(obj, "events") {
+    let events = match obj.remove("events").filter(|v| !v.is_null()) {
         None => {
             problems.missing("events");
             Vec::new()
         }
         // XML has no arrays: one `<events>` element arrives as a single object.
-        Some(Value::Object(_)) => std::slice::from_ref(&obj["events"])
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| event(e, i, &mut problems))
-            .collect(),
+        Some(single @ Value::Object(_)) => event(single, 0, &mut problems).into_iter().collect(),
         Some(Value::Array(items)) if items.is_empty() => {
             problems.invalid("events", "must contain at least 1 event");
             Vec::new()
@@ -44,12 +45,13 @@ pub fn parse(body: &Value) -> Result<RealtimeEvents, ApiError> {
             Vec::new()
         }
         Some(Value::Array(items)) => {
+            let count = items.len();
             let events: Vec<_> = items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .filter_map(|(i, e)| event(e, i, &mut problems))
                 .collect();
-            if events.len() == items.len() {
+            if events.len() == count {
                 check_sorted(&events, &mut problems);
             }
             events
@@ -75,93 +77,71 @@ fn check_sorted(events: &[SignalEvent], problems: &mut Problems) {
     }
 }
 
-fn event(value: &Value, index: usize, problems: &mut Problems) -> Option<SignalEvent> {
-    let prefix = format!("events[{index}]");
-    let Value::Object(obj) = value else {
-        problems.invalid(prefix, "must be an object");
+fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEvent> {
+    let at = |name: &'static str| move || format!("events[{index}].{name}");
+    let Value::Object(mut obj) = value else {
+        problems.invalid(format!("events[{index}]"), "must be an object");
         return None;
     };
     let before = problems.len();
 
-    let participant = field(obj, "participant").and_then(|v| match v.as_str().and_then(Participant::parse) {
-        Some(p) => Some(p),
-        None => {
-            problems.invalid(child(&prefix, "participant"), "must be AGENT or CUSTOMER");
-            None
-        }
+    let participant_field = field(&obj, "participant");
+    let participant = participant_field.and_then(|v| {
+        let parsed = v.as_str().and_then(Participant::parse);
+        problems.take(parsed.ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into())), at("participant"))
     });
-    let participant_given = field(obj, "participant").is_some();
 
-    let kind = match field(obj, "type").map(|v| v.as_str()) {
-        None => {
-            problems.missing(child(&prefix, "type"));
-            None
-        }
-        Some(Some(Signal::CATEGORY_TYPE)) => Some(Signal::CATEGORY_TYPE),
-        Some(Some(Signal::SENTIMENT_TYPE)) => Some(Signal::SENTIMENT_TYPE),
-        Some(_) => {
-            problems.invalid(
-                child(&prefix, "type"),
-                "must be IntelligenceSignal__Category or IntelligenceSignal__Sentiment",
-            );
-            None
-        }
-    };
+    let kind = problems.take(
+        validate::required(&obj, "type").and_then(|v| match v.as_str() {
+            Some(Signal::CATEGORY_TYPE) => Ok(Signal::CATEGORY_TYPE),
+            Some(Signal::SENTIMENT_TYPE) => Ok(Signal::SENTIMENT_TYPE),
+            _ => Err(Refusal::Invalid(
+                "must be IntelligenceSignal__Category or IntelligenceSignal__Sentiment".into(),
+            )),
+        }),
+        at("type"),
+    );
 
-    let value_path = child(&prefix, "value");
-    let signal = match (kind, field(obj, "value")) {
-        (_, None) => {
-            problems.missing(&value_path);
-            None
-        }
-        (None, Some(_)) => None,
-        (Some(Signal::CATEGORY_TYPE), Some(v)) => {
-            validate::text(v, &value_path, MAX_TEXT, problems).map(Signal::Category)
-        }
-        (Some(_), Some(v)) => {
-            if !participant_given {
-                problems.missing(child(&prefix, "participant"));
+    let signal = match (kind, validate::required(&obj, "value")) {
+        (_, Err(missing)) => problems.take::<()>(Err(missing), at("value")).and(None),
+        (None, Ok(_)) => None,
+        (Some(Signal::CATEGORY_TYPE), Ok(v)) => problems
+            .take(validate::text(v, MAX_TEXT).map(str::to_owned), at("value"))
+            .map(Signal::Category),
+        (Some(_), Ok(v)) => {
+            if participant_field.is_none() {
+                problems.missing(at("participant")());
             }
             let sentiment = validate::decimal_text(v)
                 .and_then(|t| validate::hundredths_within(&t, 1000))
-                .and_then(Sentiment::from_hundredths);
-            if sentiment.is_none() {
-                problems.invalid(&value_path, "sentiment must be a number between -1000 and 1000");
-            }
-            sentiment.map(Signal::Sentiment)
+                .and_then(Sentiment::from_hundredths)
+                .ok_or(Refusal::Invalid("sentiment must be a number between -1000 and 1000".into()));
+            problems.take(sentiment, at("value")).map(Signal::Sentiment)
         }
     };
 
-    let start_time = match field(obj, "startTime") {
-        None => {
-            problems.missing(child(&prefix, "startTime"));
-            None
-        }
-        Some(v) => validate::unsigned(v, &child(&prefix, "startTime"), problems),
-    };
+    let start_time = problems.take(validate::required(&obj, "startTime").and_then(validate::unsigned), at("startTime"));
 
-    let score = field(obj, "score").and_then(|v| {
+    let score = field(&obj, "score").and_then(|v| {
         let score = validate::decimal_text(v)
             .and_then(|t| t.parse::<f64>().ok())
-            .and_then(Score::new);
-        if score.is_none() {
-            problems.invalid(child(&prefix, "score"), "must be a number between 0 and 1000");
-        }
-        score
+            .and_then(Score::new)
+            .ok_or(Refusal::Invalid("must be a number between 0 and 1000".into()));
+        problems.take(score, at("score"))
     });
 
-    let details = match field(obj, "details") {
-        None => None,
+    let details = match obj.remove("details") {
+        None | Some(Value::Null) => None,
         // An empty XML element carries no details.
         Some(Value::String(s)) if s.is_empty() => None,
         Some(v @ Value::Object(_)) => {
-            if serde_json::to_vec(v).map_or(true, |b| b.len() > MAX_DETAILS_BYTES) {
-                problems.invalid(child(&prefix, "details"), "must be at most 16 KiB as JSON");
+            if json_len(&v) > MAX_DETAILS_BYTES {
+                problems.invalid(at("details")(), "must be at most 16 KiB as JSON");
             }
-            Some(v.clone())
+            Some(v)
         }
         Some(_) => {
-            problems.invalid(child(&prefix, "details"), "must be an object");
+            problems.invalid(at("details")(), "must be an object");
             None
         }
     };
@@ -170,6 +150,22 @@ fn event(value: &Value, index: usize, problems: &mut Problems) -> Option<SignalE
         return None;
     }
     Some(SignalEvent { signal: signal?, start_time: start_time?, score, participant, details })
+}
+
+/// The length of `value` as compact JSON, without building the text.
+fn json_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value).map_or(usize::MAX, |()| count.0)
 }
 
 #[cfg(test)]
@@ -186,7 +182,7 @@ mod tests {
 
     #[test]
     fn seed_examples_parse() {
-        let first = parse(&json!({
+        let first = parse(json!({
             "service": "AmazonConnectContactLens",
             "events": [
                 {"type": "IntelligenceSignal__Category", "value": "OrderStatusCheckingHelp", "startTime": 1573503300},
@@ -198,7 +194,7 @@ mod tests {
         assert_eq!(first.events.len(), 2);
         assert_eq!(first.events[1].signal, Signal::Category("CustomerAngry".into()));
 
-        let second = parse(&json!({
+        let second = parse(json!({
             "service": "CxoneAgentAssistService", "persist": false,
             "events": [{"type": "IntelligenceSignal__Sentiment", "value": "400.13",
                         "startTime": 16898867880000u64, "score": 10, "participant": "CUSTOMER"}]
@@ -213,7 +209,7 @@ mod tests {
 
     #[test]
     fn xml_shaped_single_event_with_string_leaves() {
-        let parsed = parse(&json!({
+        let parsed = parse(json!({
             "service": "AmazonConnectContactLens", "persist": "false",
             "events": {"type": "IntelligenceSignal__Sentiment", "value": "-512.5", "startTime": "1700000000123",
                        "score": "0.9", "participant": "CUSTOMER",
@@ -227,7 +223,7 @@ mod tests {
 
     #[test]
     fn every_offending_field_is_named() {
-        let err = parse(&json!({
+        let err = parse(json!({
             "service": "",
             "persist": "maybe",
             "events": [
@@ -259,29 +255,29 @@ mod tests {
     #[test]
     fn first_out_of_order_index_is_named() {
         let ev = |t: u64| json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": t});
-        let err = parse(&json!({"service": "s", "events": [ev(5), ev(5), ev(7), ev(6), ev(1)]})).unwrap_err();
+        let err = parse(json!({"service": "s", "events": [ev(5), ev(5), ev(7), ev(6), ev(1)]})).unwrap_err();
         assert_eq!(fields(err), ["events[3].startTime"]);
     }
 
     #[test]
     fn event_count_limits() {
         let ev = json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": 1});
-        assert_eq!(fields(parse(&json!({"service": "s", "events": []})).unwrap_err()), ["events"]);
+        assert_eq!(fields(parse(json!({"service": "s", "events": []})).unwrap_err()), ["events"]);
         let many = vec![ev.clone(); MAX_EVENTS + 1];
-        assert_eq!(fields(parse(&json!({"service": "s", "events": many})).unwrap_err()), ["events"]);
+        assert_eq!(fields(parse(json!({"service": "s", "events": many})).unwrap_err()), ["events"]);
         let max = vec![ev; MAX_EVENTS];
-        assert_eq!(parse(&json!({"service": "s", "events": max})).unwrap().events.len(), MAX_EVENTS);
+        assert_eq!(parse(json!({"service": "s", "events": max})).unwrap().events.len(), MAX_EVENTS);
     }
 
     #[test]
     fn missing_everything() {
-        assert_eq!(fields(parse(&json!({})).unwrap_err()), ["service", "events"]);
-        assert_eq!(fields(parse(&json!([1])).unwrap_err()), ["body"]);
+        assert_eq!(fields(parse(json!({})).unwrap_err()), ["service", "events"]);
+        assert_eq!(fields(parse(json!([1])).unwrap_err()), ["body"]);
     }
 
     #[test]
     fn unknown_fields_are_ignored() {
-        let parsed = parse(&json!({"service": "s", "extra": {"a": 1},
+        let parsed = parse(json!({"service": "s", "extra": {"a": 1},
             "events": [{"type": "IntelligenceSignal__Category", "value": "A", "startTime": 1, "other": true}]}));
         assert!(parsed.is_ok());
     }
