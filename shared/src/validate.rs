@@ -113,6 +113,48 @@ pub fn boolean(value: &Value) -> Check<bool> {
     }
 }
 
+/// An array of `min..=max` items; XML has no arrays, so a single object stands for one item.
+pub fn list(value: Value, min: usize, max: usize) -> Check<Vec<Value>> {
+    let items = match value {
+        Value::Array(items) => items,
+        single @ Value::Object(_) => vec![single],
+        _ => return invalid("must be an array"),
+    };
+    if items.len() < min {
+        invalid(format!("must contain at least {min} item(s)"))
+    } else if items.len() > max {
+        invalid(format!("must contain at most {max} items"))
+    } else {
+        Ok(items)
+    }
+}
+
+/// The path of `name` inside the element at `prefix` (`""` at the top of the body).
+pub fn path(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// An optional string of 1..=`max` characters; absent, null or blank is `None`.
+pub fn optional_text(obj: &Map<String, Value>, name: &str, max: usize) -> Check<Option<String>> {
+    match field(obj, name) {
+        None => Ok(None),
+        Some(v) => match text(v, max) {
+            Ok(s) => Ok(Some(s.to_owned())),
+            Err(Refusal::Missing) => Ok(None),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// A required string of 1..=`max` characters.
+pub fn required_text(obj: &Map<String, Value>, name: &str, max: usize) -> Check<String> {
+    required(obj, name).and_then(|v| text(v, max)).map(str::to_owned)
+}
+
 /// A non-negative integer, as a JSON number or a string of digits (XML has only strings).
 pub fn unsigned(value: &Value) -> Check<u64> {
     let parsed = match value {

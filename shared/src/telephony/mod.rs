@@ -1,6 +1,9 @@
 //! The `/telephony/v1` routes (CONTRACT §2): routing, and the request flow every write shares.
 
+pub mod messages;
+pub mod post_call;
 pub mod realtime;
+pub mod voice_calls;
 
 use bytes::Bytes;
 use http::header::AUTHORIZATION;

@@ -1,8 +1,14 @@
 //! Domain types. Each can only hold a valid value; wire input becomes these once, at the edge.
 
+pub mod call;
+pub mod transcript;
+
 use std::fmt;
 
 use serde_json::Value;
+
+pub use call::{CallParticipant, InitiationMethod, Instant, NewVoiceCall, VoiceCallId};
+pub use transcript::{PostCallEvents, PostCallSentiment, SenderType, TranscriptMessage};
 
 /// A tenant: a Salesforce org id, as proven by a verified token's `iss`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -65,6 +71,11 @@ pub struct ConversationKey(String);
 impl ConversationKey {
     pub fn of_first_leg(key: &VendorCallKey) -> Self {
         Self(key.0.clone())
+    }
+
+    /// A key read back from storage, where only valid keys were written.
+    pub fn stored(key: String) -> Self {
+        Self(key)
     }
 
     pub fn as_str(&self) -> &str {

@@ -1,0 +1,109 @@
+//! `POST /voiceCalls/{vendorCallKey}/postConversationEvents` bodies (CONTRACT §2.4): per-turn
+//! sentiment after the call.
+
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::model::{Participant, PostCallEvents, PostCallSentiment, Sentiment, Signal};
+use crate::validate::{self, Problems, Refusal};
+
+pub const MAX_EVENTS: usize = 1000;
+const MAX_TEXT: usize = 255;
+
+pub fn parse(body: Value) -> Result<PostCallEvents, ApiError> {
+    let mut problems = Problems::default();
+    let Some(mut obj) = validate::object(body, &mut problems) else {
+        return Err(problems.finish(()).unwrap_err());
+    };
+    let service = problems.take(validate::required_text(&obj, "service", MAX_TEXT), || "service".into());
+    let events = match obj.remove("events").filter(|v| !v.is_null()) {
+        None => {
+            problems.missing("events");
+            Vec::new()
+        }
+        Some(v) => problems.take(validate::list(v, 1, MAX_EVENTS), || "events".into()).unwrap_or_default(),
+    };
+    let events: Vec<PostCallSentiment> = events
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, e)| event(e, i, &mut problems))
+        .collect();
+    let Some(service) = service else {
+        return Err(problems.finish(()).unwrap_err());
+    };
+    problems.finish(PostCallEvents { service, events })
+}
+
+fn event(value: Value, index: usize, problems: &mut Problems) -> Option<PostCallSentiment> {
+    let at = |name: &'static str| move || format!("events[{index}].{name}");
+    let Value::Object(obj) = value else {
+        problems.invalid(format!("events[{index}]"), "must be an object");
+        return None;
+    };
+    let before = problems.len();
+    problems.take(
+        validate::required(&obj, "type").and_then(|v| match v.as_str() {
+            Some(Signal::SENTIMENT_TYPE) => Ok(()),
+            _ => Err(Refusal::Invalid("must be IntelligenceSignal__Sentiment".into())),
+        }),
+        at("type"),
+    );
+    let value = problems.take(
+        validate::required(&obj, "value").and_then(|v| {
+            validate::decimal_text(v)
+                .and_then(|t| validate::hundredths_within(&t, 1000))
+                .and_then(Sentiment::from_hundredths)
+                .ok_or(Refusal::Invalid("sentiment must be a number between -1000 and 1000".into()))
+        }),
+        at("value"),
+    );
+    let start_time = problems.take(validate::required(&obj, "startTime").and_then(validate::unsigned), at("startTime"));
+    let end_time = problems.take(validate::required(&obj, "endTime").and_then(validate::unsigned), at("endTime"));
+    if let (Some(start), Some(end)) = (start_time, end_time) {
+        if end < start {
+            problems.invalid(at("endTime")(), "must not be before startTime");
+        }
+    }
+    let participant = problems.take(
+        validate::required(&obj, "participant").and_then(|v| {
+            v.as_str().and_then(Participant::parse).ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into()))
+        }),
+        at("participant"),
+    );
+    if problems.len() != before {
+        return None;
+    }
+    Some(PostCallSentiment { participant: participant?, value: value?, start_time: start_time?, end_time: end_time? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(err: ApiError) -> Vec<String> {
+        match err {
+            ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sentiment_turns() {
+        let parsed = parse(json!({"service": "AmazonConnectContactLens", "events": [
+            {"type": "IntelligenceSignal__Sentiment", "value": "-250.555", "startTime": 1000, "endTime": 4000, "participant": "CUSTOMER"},
+            {"type": "IntelligenceSignal__Sentiment", "value": 300, "startTime": 4000, "endTime": 9000, "participant": "AGENT"}]}))
+        .unwrap();
+        assert_eq!(parsed.events[0].value.to_string(), "-250.56");
+        assert_eq!(parsed.events[1].participant, Participant::Agent);
+    }
+
+    #[test]
+    fn every_field_is_required() {
+        let err = parse(json!({"events": [{"type": "IntelligenceSignal__Category", "value": 2000, "startTime": 5, "endTime": 4}]})).unwrap_err();
+        assert_eq!(
+            fields(err),
+            ["service", "events[0].type", "events[0].value", "events[0].endTime", "events[0].participant"]
+        );
+    }
+}
