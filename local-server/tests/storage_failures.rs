@@ -87,9 +87,17 @@ async fn events_the_bus_keeps_failing_answer_503() {
     let fx = Fixture::behind(shared_moto(), &proxy.url).await;
     proxy.set(Fault::FailPutEvents);
 
-    let answer = post(&fx, categories(12, false)).await;
+    let token = fx.keys.token(Signer::Writer);
+    let answer = fx.post(&path(), Some("application/json"), categories(12, false), Some(&token)).await;
     assert_eq!(answer.status, 503, "a persist:false event that could not be published: {}", answer.body);
-    assert_eq!(fx.item_count().await, 1, "only the token id is recorded");
+    assert_eq!(fx.item_count().await, 0, "nothing stored, and the token id released");
+
+    // The caller's retry of the 503 with the same token is not refused as a replay.
+    proxy.set(Fault::None);
+    let answer = fx.post(&path(), Some("application/json"), categories(12, false), Some(&token)).await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    assert_eq!(fx.published().await.len(), 12);
+    proxy.set(Fault::FailPutEvents);
 
     // Stored but not announced is still not accepted: the caller's retry is idempotent.
     let answer = post(&fx, categories(2, true)).await;

@@ -6,7 +6,7 @@ use crate::auth::{KeyRegistry, RegistryError};
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
 use crate::store::dynamo::DynamoStore;
-use crate::store::{ReplayGuard, SignalStore};
+use crate::store::{ReplayGuard, TelephonyStore};
 
 pub const DEFAULT_EVENT_SOURCE: &str = "voicecall-intelligence";
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
@@ -22,8 +22,8 @@ pub struct App<S, B> {
 pub type AwsApp = App<DynamoStore, EventBridgeBus>;
 
 /// Everything a storage backend must offer the handlers.
-pub trait Store: SignalStore + ReplayGuard {}
-impl<T: SignalStore + ReplayGuard> Store for T {}
+pub trait Store: TelephonyStore + ReplayGuard {}
+impl<T: TelephonyStore + ReplayGuard> Store for T {}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldError};
+use crate::format::Format;
 
 /// Accumulates field errors while a request is read.
 #[derive(Debug, Default)]
@@ -113,11 +114,12 @@ pub fn boolean(value: &Value) -> Check<bool> {
     }
 }
 
-/// An array of `min..=max` items; XML has no arrays, so a single object stands for one item.
-pub fn list(value: Value, min: usize, max: usize) -> Check<Vec<Value>> {
+/// An array of `min..=max` items. XML has no arrays, so there a single element stands for a
+/// one-item array; JSON must send an array.
+pub fn list(value: Value, min: usize, max: usize, format: Format) -> Check<Vec<Value>> {
     let items = match value {
         Value::Array(items) => items,
-        single @ Value::Object(_) => vec![single],
+        single @ Value::Object(_) if format == Format::Xml => vec![single],
         _ => return invalid("must be an array"),
     };
     if items.len() < min {

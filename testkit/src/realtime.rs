@@ -43,7 +43,10 @@ pub fn body_of(events: Vec<Value>) -> Value {
 
 /// The seed's first example (two categories, persisted).
 pub fn seed_categories() -> Value {
-    body_of(vec![category("OrderStatusCheckingHelp", 1573503300), category("CustomerAngry", 1573503450)])
+    body_of(vec![
+        category("OrderStatusCheckingHelp", 1573503300),
+        category("CustomerAngry", 1573503450),
+    ])
 }
 
 /// The seed's second example (one sentiment, `persist: false`).
@@ -57,7 +60,10 @@ pub fn b64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..=chunk.len() {
             out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
         }
@@ -94,20 +100,29 @@ impl Answer {
         self.body
             .split("<fields>")
             .skip(1)
-            .map(|rest| rest.split("</fields>").next().unwrap_or_default().to_owned())
+            .map(|rest| {
+                rest.split("</fields>")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
             .collect()
     }
 
     /// The answer's `Content-Type`, or "" when absent.
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 }
 
 impl Fixture {
     /// POSTs `body` as JSON to `key`'s real-time events route with `token`.
     pub async fn post_events(&self, key: &str, body: &Value, token: &str) -> Answer {
-        self.post(&events_path(key), Some(JSON), body.to_string(), Some(token)).await
+        self.post(&events_path(key), Some(JSON), body.to_string(), Some(token))
+            .await
     }
 
     /// POSTs `body` as JSON to a fresh key, signed by a fresh writer token; expects `400` naming
@@ -115,7 +130,9 @@ impl Fixture {
     /// in failure messages.
     pub async fn expect_invalid(&self, case: &str, body: &Value, fields: &[&str]) -> Answer {
         let key = fresh_key();
-        let answer = self.post_events(&key, body, &self.keys.token(Signer::Writer)).await;
+        let answer = self
+            .post_events(&key, body, &self.keys.token(Signer::Writer))
+            .await;
         assert_eq!(answer.status, 400, "{case}: {}", answer.body);
         let mut named = answer.error_fields();
         named.sort();
@@ -130,10 +147,15 @@ impl Fixture {
     /// returns what `key`'s conversation holds and what was published.
     pub async fn expect_accepted(&self, case: &str, body: &Value) -> (Vec<SignalItem>, Vec<Value>) {
         let key = fresh_key();
-        let answer = self.post_events(&key, body, &self.keys.token(Signer::Writer)).await;
+        let answer = self
+            .post_events(&key, body, &self.keys.token(Signer::Writer))
+            .await;
         assert_eq!(answer.status, 202, "{case}: {}", answer.body);
         assert_eq!(answer.json(), json!({"status": "202 Accepted"}), "{case}");
-        (self.conversation_items(ORG_A, &key).await, self.published().await)
+        (
+            self.conversation_items(ORG_A, &key).await,
+            self.published().await,
+        )
     }
 
     /// Nothing stored under org A's conversation `key`, and nothing published since the last
@@ -160,7 +182,13 @@ mod tests {
 
     #[test]
     fn base64url_round_trips() {
-        for (raw, encoded) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg")] {
+        for (raw, encoded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+        ] {
             assert_eq!(b64url(raw.as_bytes()), encoded);
             assert_eq!(b64url_decode(encoded), raw.as_bytes());
         }

@@ -3,13 +3,20 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
 use aws_sdk_dynamodb::Client;
-use serde_dynamo::aws_sdk_dynamodb_1::to_item;
+use serde::Serialize;
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
-use super::items::{token_pk, SignalItem, TokenIdItem, TOKEN_ITEM};
-use super::{Backoff, ReplayGuard, SignalBatch, SignalStore, StoreError};
-use crate::model::OrgId;
+use super::items::{
+    token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem, VendorKeyItem,
+    VoiceCallItem, VoiceCallItems, TOKEN_ITEM,
+};
+use super::{
+    Backoff, Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, Resolution, SignalBatch, StoreError,
+    TelephonyStore,
+};
+use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
 /// `BatchWriteItem` takes at most 25 requests.
 const BATCH_WRITE_LIMIT: usize = 25;
@@ -89,29 +96,142 @@ fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
         .build()
 }
 
-impl SignalStore for DynamoStore {
-    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
-        let expires_at = batch.received_at + self.retention_secs;
-        // One request may repeat an event; BatchWriteItem refuses duplicate keys in one call.
-        let mut by_key: HashMap<String, SignalItem> = HashMap::with_capacity(batch.events.len());
-        for event in batch.events {
-            let item = SignalItem::new(&batch, event, expires_at);
-            by_key.insert(item.sk.clone(), item);
-        }
-        let requests = by_key
-            .into_values()
+fn attributes<T: Serialize>(item: T) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    to_item(item).map_err(|e| {
+        tracing::error!(error = %e, "item did not serialise");
+        StoreError::Unavailable
+    })
+}
+
+/// Put requests for `items`, one per key: BatchWriteItem refuses a key twice in one call, and a
+/// request may repeat itself (the same event twice). The last copy wins, as a retry would.
+fn put_requests<T: Serialize>(items: impl IntoIterator<Item = (String, T)>) -> Result<Vec<WriteRequest>, StoreError> {
+    let unique: HashMap<String, T> = items.into_iter().collect();
+    unique.into_values().map(|item| attributes(item).map(put)).collect()
+}
+
+impl DynamoStore {
+    /// Reads one item with a strongly consistent read: a leg recorded a moment ago must be seen.
+    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk))
+            .key("sk", AttributeValue::S(sk.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        output
+            .item
             .map(|item| {
-                to_item(item).map(put).map_err(|e| {
-                    tracing::error!(error = %e, "signal item did not serialise");
+                from_item(item).map_err(|e| {
+                    tracing::error!(error = %e, "stored item did not deserialise");
                     StoreError::Unavailable
                 })
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.batch_write(requests).await
+            .transpose()
+    }
+
+    fn conditional_put(&self, item: HashMap<String, AttributeValue>, only_new: bool) -> TransactWriteItem {
+        let put = Put::builder().table_name(&self.table).set_item(Some(item));
+        let put = if only_new { put.condition_expression("attribute_not_exists(pk)") } else { put };
+        TransactWriteItem::builder().put(put.build().expect("table and item are set")).build()
+    }
+}
+
+impl TelephonyStore for DynamoStore {
+    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
+        let expires_at = batch.received_at + self.retention_secs;
+        let items = batch.events.iter().map(|event| {
+            let item = SignalItem::new(&batch, event, expires_at);
+            (item.sk.clone(), item)
+        });
+        self.batch_write(put_requests(items)?).await
+    }
+
+    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
+        let items = batches.iter().flat_map(|batch| {
+            let expires_at = batch.received_at + self.retention_secs;
+            batch.messages.iter().map(move |m| {
+                let item = MessageItem::new(batch, m, expires_at);
+                (format!("{}\n{}", item.pk, item.sk), item)
+            })
+        });
+        self.batch_write(put_requests(items)?).await
+    }
+
+    async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {
+        let expires_at = batch.received_at + self.retention_secs;
+        let items = batch.events.iter().map(|event| {
+            let item = PostCallItem::new(&batch, event, expires_at);
+            (item.sk.clone(), item)
+        });
+        self.batch_write(put_requests(items)?).await
+    }
+
+    async fn resolve(&self, org: &OrgId, key: &VendorCallKey) -> Result<Resolution, StoreError> {
+        if let Some(id) = VoiceCallId::parse(key.as_str()) {
+            if self.voice_call(org, &id).await?.is_some() {
+                return Ok(Resolution::VoiceCallId);
+            }
+        }
+        Ok(Resolution::Conversation(match self.leg_of(org, key).await? {
+            Some(leg) => leg.conversation,
+            None => ConversationKey::of_first_leg(key),
+        }))
+    }
+
+    async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
+        let record: Option<VoiceCallItem> = self.get(voice_call_pk(org, id), "VC").await?;
+        Ok(record.map(|r| Leg { voice_call_id: id.clone(), conversation: ConversationKey::stored(r.conversation_key) }))
+    }
+
+    async fn leg_of(&self, org: &OrgId, key: &VendorCallKey) -> Result<Option<Leg>, StoreError> {
+        let item: Option<VendorKeyItem> = self.get(vendor_key_pk(org, key), "VCK").await?;
+        Ok(item.and_then(|i| {
+            Some(Leg { voice_call_id: VoiceCallId::parse(&i.voice_call_id)?, conversation: ConversationKey::stored(i.conversation_key) })
+        }))
+    }
+
+    async fn create_voice_call(&self, leg: NewLeg<'_>) -> Result<Created, StoreError> {
+        let items = VoiceCallItems::new(&leg, leg.now + self.retention_secs);
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(self.conditional_put(attributes(items.vendor_key)?, true))
+            .transact_items(self.conditional_put(attributes(items.record)?, true))
+            .transact_items(self.conditional_put(attributes(items.leg)?, false))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Created::New),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
+                // Either the vendorCallKey is recorded (idempotent create) or the id is taken.
+                match self.leg_of(leg.org, &leg.call.vendor_call_key).await? {
+                    Some(existing) => Ok(Created::Existing(existing)),
+                    None => Ok(Created::IdTaken),
+                }
+            }
+            Err(e) => Err(unavailable("TransactWriteItems", e)),
+        }
     }
 }
 
 impl ReplayGuard for DynamoStore {
+    async fn release_token_id(&self, org: &OrgId, jti: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(token_pk(org, jti)))
+            .key("sk", AttributeValue::S(TOKEN_ITEM.to_owned()))
+            .send()
+            .await
+            .map_err(|e| unavailable("DeleteItem", e))?;
+        Ok(())
+    }
+
     async fn claim_token_id(&self, org: &OrgId, jti: &str, expires_at: u64, now: u64) -> Result<bool, StoreError> {
         let item = TokenIdItem {
             pk: token_pk(org, jti),

@@ -1,9 +1,14 @@
 //! The single table's items and keys (README, "Storage").
 //!
-//! | item            | pk                              | sk                                   |
-//! |-----------------|---------------------------------|--------------------------------------|
-//! | real-time signal| `{org}#CONV#{conversationKey}`  | `SIG#{startTime:020}#{identity}`     |
-//! | used token id   | `{org}#JTI#{jti}`               | `JTI`                                |
+//! | item                | pk                             | sk                                | `timeKey` (LSI `byTime`)               |
+//! |---------------------|--------------------------------|-----------------------------------|----------------------------------------|
+//! | real-time signal    | `{org}#CONV#{conversationKey}` | `SIG#{startTime:020}#{identity}`  |                                        |
+//! | transcript message  | `{org}#CONV#{conversationKey}` | `MSG#{messageId}`                 | `MSG#{startTime:020}#{endTime:020}#{h}`|
+//! | post-call sentiment | `{org}#CONV#{conversationKey}` | `PCS#{startTime:020}#{identity}`  |                                        |
+//! | call leg            | `{org}#CONV#{conversationKey}` | `LEG#{voiceCallId}`               |                                        |
+//! | voice call record   | `{org}#VC#{voiceCallId}`       | `VC`                              |                                        |
+//! | vendor key          | `{org}#VCK#{vendorCallKey}`    | `VCK`                             |                                        |
+//! | used token id       | `{org}#JTI#{jti}`              | `JTI`                             |                                        |
 //!
 //! Org ids never contain `#`, so a partition key always splits unambiguously at its first `#`.
 //! Every item carries `expiresAt` (unix seconds), the table's TTL attribute.
@@ -12,10 +17,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::model::{ConversationKey, OrgId, Signal, SignalEvent};
+use crate::model::{
+    CallParticipant, ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, Signal, SignalEvent, TranscriptMessage,
+    VendorCallKey, VoiceCallId,
+};
 
 pub const SIGNAL_ITEM: &str = "SIGNAL";
 pub const TOKEN_ITEM: &str = "TOKEN_ID";
+pub const MESSAGE_ITEM: &str = "MESSAGE";
+pub const POST_CALL_ITEM: &str = "POST_CALL_SENTIMENT";
+pub const LEG_ITEM: &str = "LEG";
+pub const VOICE_CALL_ITEM: &str = "VOICE_CALL";
+pub const VENDOR_KEY_ITEM: &str = "VENDOR_KEY";
+
+/// The local secondary index ordering a conversation's transcript by time, and its sort key.
+pub const TIME_INDEX: &str = "byTime";
+pub const TIME_KEY: &str = "timeKey";
+/// `timeKey` prefix of transcript messages.
+pub const MESSAGE_TIME_PREFIX: &str = "MSG#";
 
 pub fn conversation_pk(org: &OrgId, conversation: &ConversationKey) -> String {
     format!("{org}#CONV#{}", conversation.as_str())
@@ -25,11 +44,34 @@ pub fn token_pk(org: &OrgId, jti: &str) -> String {
     format!("{org}#JTI#{jti}")
 }
 
-/// A signal's identity: two events with the same type, value, participant and start time are
-/// the same event (CONTRACT §2.1), so a retry overwrites its earlier copy.
-pub fn signal_identity(event: &SignalEvent) -> String {
+pub fn voice_call_pk(org: &OrgId, id: &VoiceCallId) -> String {
+    format!("{org}#VC#{id}")
+}
+
+pub fn vendor_key_pk(org: &OrgId, key: &VendorCallKey) -> String {
+    format!("{org}#VCK#{key}")
+}
+
+fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    out
+}
+
+/// A signal's identity: two events with the same type, value, participant and start time in the
+/// same conversation are the same event (CONTRACT §2.1), so a retry overwrites its earlier copy
+/// instead of adding one. Published as `eventKey`, it is unique across tenants and conversations.
+pub fn signal_identity(org: &OrgId, conversation: &ConversationKey, event: &SignalEvent) -> String {
     let mut hash = Sha256::new();
+    hash.update(org.as_str());
+    hash.update([0]);
+    hash.update(conversation.as_str());
+    hash.update([0]);
+    hash.update(event.start_time.to_be_bytes());
     hash.update(event.signal.type_name());
     hash.update([0]);
     hash.update(event.participant.map_or("", |p| p.as_str()));
@@ -38,13 +80,7 @@ pub fn signal_identity(event: &SignalEvent) -> String {
         Signal::Category(name) => hash.update(name),
         Signal::Sentiment(s) => hash.update(s.hundredths().to_be_bytes()),
     }
-    let digest = hash.finalize();
-    let mut hex = String::with_capacity(24);
-    for byte in &digest[..12] {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
+    hex(&hash.finalize()[..16])
 }
 
 /// Sort keys order signals by start time; the identity keeps equal times apart.
@@ -118,6 +154,241 @@ pub struct TokenIdItem {
     pub expires_at: u64,
 }
 
+/// A transcript entry. Keyed by `messageId` (its idempotency key); `timeKey` orders the
+/// conversation's transcript on the `byTime` index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageItem {
+    pub pk: String,
+    pub sk: String,
+    pub time_key: String,
+    pub item_type: String,
+    pub org_id: String,
+    pub conversation_key: String,
+    pub vendor_call_key: String,
+    pub message_id: String,
+    pub start_time: u64,
+    pub end_time: u64,
+    pub content: String,
+    pub sender_type: String,
+    pub participant_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    pub received_at: u64,
+    pub expires_at: u64,
+}
+
+impl MessageItem {
+    pub fn new(batch: &super::MessageBatch<'_>, message: &TranscriptMessage, expires_at: u64) -> Self {
+        let id_hash = hex(&Sha256::digest(message.message_id.as_bytes())[..8]);
+        Self {
+            pk: conversation_pk(batch.org, batch.conversation),
+            sk: format!("MSG#{}", message.message_id),
+            time_key: format!("{MESSAGE_TIME_PREFIX}{:020}#{:020}#{id_hash}", message.start_time, message.end_time),
+            item_type: MESSAGE_ITEM.to_owned(),
+            org_id: batch.org.to_string(),
+            conversation_key: batch.conversation.as_str().to_owned(),
+            vendor_call_key: batch.vendor_call_key.as_str().to_owned(),
+            message_id: message.message_id.clone(),
+            start_time: message.start_time,
+            end_time: message.end_time,
+            content: message.content.clone(),
+            sender_type: message.sender_type.as_str().to_owned(),
+            participant_id: message.participant_id.clone(),
+            provider: batch.provider.map(str::to_owned),
+            received_at: batch.received_at,
+            expires_at,
+        }
+    }
+}
+
+/// One participant's sentiment over a stretch of the finished call. Its identity is
+/// (participant, value, start, end): a retry overwrites it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostCallItem {
+    pub pk: String,
+    pub sk: String,
+    pub item_type: String,
+    pub org_id: String,
+    pub conversation_key: String,
+    pub vendor_call_key: String,
+    pub service: String,
+    pub participant: String,
+    pub value: String,
+    pub sentiment: f64,
+    pub start_time: u64,
+    pub end_time: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    pub received_at: u64,
+    pub expires_at: u64,
+}
+
+impl PostCallItem {
+    pub fn new(batch: &super::PostCallBatch<'_>, event: &PostCallSentiment, expires_at: u64) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(event.participant.as_str());
+        hash.update(event.value.hundredths().to_be_bytes());
+        hash.update(event.end_time.to_be_bytes());
+        Self {
+            pk: conversation_pk(batch.org, batch.conversation),
+            sk: format!("PCS#{:020}#{}", event.start_time, hex(&hash.finalize()[..8])),
+            item_type: POST_CALL_ITEM.to_owned(),
+            org_id: batch.org.to_string(),
+            conversation_key: batch.conversation.as_str().to_owned(),
+            vendor_call_key: batch.vendor_call_key.as_str().to_owned(),
+            service: batch.service.to_owned(),
+            participant: event.participant.as_str().to_owned(),
+            value: event.value.to_string(),
+            sentiment: event.value.as_f64(),
+            start_time: event.start_time,
+            end_time: event.end_time,
+            provider: batch.provider.map(str::to_owned),
+            received_at: batch.received_at,
+            expires_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantAttr {
+    pub participant_key: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl From<&CallParticipant> for ParticipantAttr {
+    fn from(p: &CallParticipant) -> Self {
+        Self { participant_key: p.participant_key.clone(), kind: p.kind.clone() }
+    }
+}
+
+/// The voice call record, found by its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceCallItem {
+    pub pk: String,
+    pub sk: String,
+    pub item_type: String,
+    pub org_id: String,
+    pub voice_call_id: String,
+    pub vendor_call_key: String,
+    pub conversation_key: String,
+    pub call_center_api_name: String,
+    pub to: String,
+    pub from: String,
+    pub initiation_method: String,
+    pub start_time: String,
+    pub start_time_millis: i64,
+    pub participants: Vec<ParticipantAttr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_voice_call_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_subtype: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_attributes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    pub created_at: u64,
+    pub expires_at: u64,
+}
+
+/// Finds a voice call leg by the telephony system's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorKeyItem {
+    pub pk: String,
+    pub sk: String,
+    pub item_type: String,
+    pub voice_call_id: String,
+    pub conversation_key: String,
+    pub expires_at: u64,
+}
+
+/// A leg in its conversation's partition, so one Query over a conversation sees every leg.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegItem {
+    pub pk: String,
+    pub sk: String,
+    pub item_type: String,
+    pub voice_call_id: String,
+    pub vendor_call_key: String,
+    pub initiation_method: String,
+    pub start_time_millis: i64,
+    pub participants: Vec<ParticipantAttr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_voice_call_id: Option<String>,
+    pub expires_at: u64,
+}
+
+/// The three items a new voice call record is written as, in one transaction.
+pub struct VoiceCallItems {
+    pub record: VoiceCallItem,
+    pub vendor_key: VendorKeyItem,
+    pub leg: LegItem,
+}
+
+impl VoiceCallItems {
+    pub fn new(new: &super::NewLeg<'_>, expires_at: u64) -> Self {
+        let call: &NewVoiceCall = new.call;
+        let participants: Vec<ParticipantAttr> = call.participants.iter().map(ParticipantAttr::from).collect();
+        let parent = call.parent_voice_call_id.as_ref().map(|p| p.as_str().to_owned());
+        Self {
+            record: VoiceCallItem {
+                pk: voice_call_pk(new.org, new.id),
+                sk: "VC".to_owned(),
+                item_type: VOICE_CALL_ITEM.to_owned(),
+                org_id: new.org.to_string(),
+                voice_call_id: new.id.to_string(),
+                vendor_call_key: call.vendor_call_key.to_string(),
+                conversation_key: new.conversation.as_str().to_owned(),
+                call_center_api_name: call.call_center_api_name.clone(),
+                to: call.to.clone(),
+                from: call.from.clone(),
+                initiation_method: call.initiation_method.as_str().to_owned(),
+                start_time: call.start_time.text.clone(),
+                start_time_millis: call.start_time.epoch_millis,
+                participants: participants.clone(),
+                parent_voice_call_id: parent.clone(),
+                call_origin: call.call_origin.clone(),
+                queue: call.queue.clone(),
+                call_subtype: call.call_subtype.clone(),
+                call_attributes: call.call_attributes.clone(),
+                provider: new.provider.map(str::to_owned),
+                created_at: new.now,
+                expires_at,
+            },
+            vendor_key: VendorKeyItem {
+                pk: vendor_key_pk(new.org, &call.vendor_call_key),
+                sk: "VCK".to_owned(),
+                item_type: VENDOR_KEY_ITEM.to_owned(),
+                voice_call_id: new.id.to_string(),
+                conversation_key: new.conversation.as_str().to_owned(),
+                expires_at,
+            },
+            leg: LegItem {
+                pk: conversation_pk(new.org, new.conversation),
+                sk: format!("LEG#{}", new.id),
+                item_type: LEG_ITEM.to_owned(),
+                voice_call_id: new.id.to_string(),
+                vendor_call_key: call.vendor_call_key.to_string(),
+                initiation_method: call.initiation_method.as_str().to_owned(),
+                start_time_millis: call.start_time.epoch_millis,
+                participants,
+                parent_voice_call_id: parent,
+                expires_at,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,16 +404,21 @@ mod tests {
         let mut b = a.clone();
         b.score = crate::model::Score::new(3.0);
         b.details = Some(serde_json::json!({"x": 1}));
-        assert_eq!(signal_identity(&a), signal_identity(&b));
+        let (org, conv) = (OrgId::new("00D1"), ConversationKey::stored("c".into()));
+        let id = |e: &SignalEvent| signal_identity(&org, &conv, e);
+        assert_eq!(id(&a), id(&b));
         let c = event(Signal::Category("CustomerAngry".into()), 5, Some(Participant::Customer));
-        assert_ne!(signal_identity(&a), signal_identity(&c));
+        assert_ne!(id(&a), id(&c));
+        let later = event(Signal::Category("CustomerAngry".into()), 6, None);
+        assert_ne!(id(&a), id(&later), "the same category later is another event");
+        assert_ne!(id(&a), signal_identity(&OrgId::new("00D2"), &conv, &a), "unique across tenants");
     }
 
     #[test]
     fn sort_keys_order_by_time() {
         let s = |t| {
             let e = event(Signal::Sentiment(Sentiment::from_hundredths(1).unwrap()), t, Some(Participant::Agent));
-            signal_sk(&e, &signal_identity(&e))
+            signal_sk(&e, &signal_identity(&OrgId::new("00D1"), &ConversationKey::stored("c".into()), &e))
         };
         assert!(s(9) < s(10));
         assert!(s(1573503450) < s(16898867880000));

@@ -4,14 +4,25 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::items::{token_pk, SignalItem};
-use super::{ReplayGuard, SignalBatch, SignalStore, StoreError};
-use crate::model::OrgId;
+use super::items::{token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, VoiceCallItems};
+use super::{
+    Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, Resolution, SignalBatch, StoreError, TelephonyStore,
+};
+use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
+
+#[derive(Debug, Default)]
+struct Tables {
+    signals: BTreeMap<(String, String), SignalItem>,
+    messages: BTreeMap<(String, String), MessageItem>,
+    post_call: BTreeMap<(String, String), PostCallItem>,
+    /// Voice call records and vendor keys, by partition key.
+    legs: HashMap<String, Leg>,
+    token_ids: HashMap<String, u64>,
+}
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    signals: Mutex<BTreeMap<(String, String), SignalItem>>,
-    token_ids: Mutex<HashMap<String, u64>>,
+    tables: Mutex<Tables>,
     retention_secs: u64,
 }
 
@@ -22,32 +33,98 @@ impl MemoryStore {
 
     /// Every stored signal, in key order.
     pub fn signals(&self) -> Vec<SignalItem> {
-        self.signals.lock().expect("lock").values().cloned().collect()
+        self.tables.lock().expect("lock").signals.values().cloned().collect()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
+        f(&mut self.tables.lock().expect("lock"))
     }
 }
 
-impl SignalStore for MemoryStore {
+impl TelephonyStore for MemoryStore {
     async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
         let expires_at = batch.received_at + self.retention_secs;
-        let mut signals = self.signals.lock().expect("lock");
-        for event in batch.events {
-            let item = SignalItem::new(&batch, event, expires_at);
-            signals.insert((item.pk.clone(), item.sk.clone()), item);
-        }
+        self.with(|t| {
+            for event in batch.events {
+                let item = SignalItem::new(&batch, event, expires_at);
+                t.signals.insert((item.pk.clone(), item.sk.clone()), item);
+            }
+        });
         Ok(())
+    }
+
+    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
+        self.with(|t| {
+            for batch in batches {
+                for message in batch.messages {
+                    let item = MessageItem::new(batch, message, batch.received_at + self.retention_secs);
+                    t.messages.insert((item.pk.clone(), item.sk.clone()), item);
+                }
+            }
+        });
+        Ok(())
+    }
+
+    async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {
+        let expires_at = batch.received_at + self.retention_secs;
+        self.with(|t| {
+            for event in batch.events {
+                let item = PostCallItem::new(&batch, event, expires_at);
+                t.post_call.insert((item.pk.clone(), item.sk.clone()), item);
+            }
+        });
+        Ok(())
+    }
+
+    async fn resolve(&self, org: &OrgId, key: &VendorCallKey) -> Result<Resolution, StoreError> {
+        if let Some(id) = VoiceCallId::parse(key.as_str()) {
+            if self.voice_call(org, &id).await?.is_some() {
+                return Ok(Resolution::VoiceCallId);
+            }
+        }
+        let leg = self.leg_of(org, key).await?;
+        Ok(Resolution::Conversation(leg.map_or_else(|| ConversationKey::of_first_leg(key), |l| l.conversation)))
+    }
+
+    async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
+        Ok(self.with(|t| t.legs.get(&voice_call_pk(org, id)).cloned()))
+    }
+
+    async fn leg_of(&self, org: &OrgId, key: &VendorCallKey) -> Result<Option<Leg>, StoreError> {
+        Ok(self.with(|t| t.legs.get(&vendor_key_pk(org, key)).cloned()))
+    }
+
+    async fn create_voice_call(&self, new: NewLeg<'_>) -> Result<Created, StoreError> {
+        let items = VoiceCallItems::new(&new, new.now + self.retention_secs);
+        Ok(self.with(|t| {
+            if let Some(existing) = t.legs.get(&items.vendor_key.pk) {
+                return Created::Existing(existing.clone());
+            }
+            if t.legs.contains_key(&items.record.pk) {
+                return Created::IdTaken;
+            }
+            let leg = Leg { voice_call_id: new.id.clone(), conversation: new.conversation.clone() };
+            t.legs.insert(items.vendor_key.pk, leg.clone());
+            t.legs.insert(items.record.pk, leg);
+            Created::New
+        }))
     }
 }
 
 impl ReplayGuard for MemoryStore {
+    async fn release_token_id(&self, org: &OrgId, jti: &str) -> Result<(), StoreError> {
+        self.with(|t| t.token_ids.remove(&token_pk(org, jti)));
+        Ok(())
+    }
+
     async fn claim_token_id(&self, org: &OrgId, jti: &str, expires_at: u64, now: u64) -> Result<bool, StoreError> {
-        let mut seen = self.token_ids.lock().expect("lock");
         let key = token_pk(org, jti);
-        match seen.get(&key) {
-            Some(&until) if until >= now => Ok(false),
+        Ok(self.with(|t| match t.token_ids.get(&key) {
+            Some(&until) if until >= now => false,
             _ => {
-                seen.insert(key, expires_at);
-                Ok(true)
+                t.token_ids.insert(key, expires_at);
+                true
             }
-        }
+        }))
     }
 }

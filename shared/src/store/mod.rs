@@ -7,7 +7,9 @@ pub mod memory;
 
 use std::future::Future;
 
-use crate::model::{ConversationKey, OrgId, SignalEvent, VendorCallKey};
+use crate::model::{
+    ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, SignalEvent, TranscriptMessage, VendorCallKey, VoiceCallId,
+};
 
 pub use backoff::Backoff;
 
@@ -40,8 +42,8 @@ pub struct IdentifiedSignal {
 }
 
 impl IdentifiedSignal {
-    pub fn new(event: SignalEvent) -> Self {
-        Self { identity: items::signal_identity(&event), event }
+    pub fn new(org: &OrgId, conversation: &ConversationKey, event: SignalEvent) -> Self {
+        Self { identity: items::signal_identity(org, conversation, &event), event }
     }
 }
 
@@ -56,9 +58,87 @@ pub trait ReplayGuard: Send + Sync {
         expires_at: u64,
         now: u64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Forgets a claimed `jti`, so the same token may be used again (after a failed write).
+    fn release_token_id(&self, org: &OrgId, jti: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Durable home of real-time signals. Writing the same signal twice keeps one copy.
-pub trait SignalStore: Send + Sync {
+/// One request's transcript messages, bound for one conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageBatch<'a> {
+    pub org: &'a OrgId,
+    pub conversation: &'a ConversationKey,
+    pub vendor_call_key: &'a VendorCallKey,
+    pub provider: Option<&'a str>,
+    pub messages: &'a [TranscriptMessage],
+    pub received_at: u64,
+}
+
+/// One request's post-call sentiment, bound for one conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct PostCallBatch<'a> {
+    pub org: &'a OrgId,
+    pub conversation: &'a ConversationKey,
+    pub vendor_call_key: &'a VendorCallKey,
+    pub service: &'a str,
+    pub provider: Option<&'a str>,
+    pub events: &'a [PostCallSentiment],
+    pub received_at: u64,
+}
+
+/// A voice call leg to record under a fresh id.
+#[derive(Debug, Clone, Copy)]
+pub struct NewLeg<'a> {
+    pub org: &'a OrgId,
+    pub id: &'a VoiceCallId,
+    pub conversation: &'a ConversationKey,
+    pub call: &'a NewVoiceCall,
+    pub provider: Option<&'a str>,
+    pub now: u64,
+}
+
+/// A recorded voice call leg.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leg {
+    pub voice_call_id: VoiceCallId,
+    pub conversation: ConversationKey,
+}
+
+/// What a `vendorCallKey` in a path stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The conversation its data belongs to: its first leg's, or its own when it is not a
+    /// recorded leg (yet).
+    Conversation(ConversationKey),
+    /// The key is one of this tenant's voiceCallIds, which the contract refuses as a key.
+    VoiceCallId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// Recorded under the proposed id.
+    New,
+    /// The vendorCallKey was already recorded: the existing leg (creation is idempotent).
+    Existing(Leg),
+    /// The proposed id is taken (a random collision): propose another.
+    IdTaken,
+}
+
+/// Durable home of everything the telephony endpoints accept. Writing the same thing twice
+/// keeps one copy.
+pub trait TelephonyStore: Send + Sync {
     fn put_signals(&self, batch: SignalBatch<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// All batches are written together (bulk transcripts span conversations).
+    fn put_messages(&self, batches: &[MessageBatch<'_>]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn put_post_call(&self, batch: PostCallBatch<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn resolve(&self, org: &OrgId, key: &VendorCallKey) -> impl Future<Output = Result<Resolution, StoreError>> + Send;
+
+    fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send;
+
+    fn leg_of(&self, org: &OrgId, key: &VendorCallKey) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send;
+
+    fn create_voice_call(&self, leg: NewLeg<'_>) -> impl Future<Output = Result<Created, StoreError>> + Send;
 }

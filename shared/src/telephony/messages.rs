@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::format::Format;
 use crate::model::{SenderType, TranscriptMessage, VendorCallKey};
 use crate::validate::{self, path, Problems, Refusal};
 
@@ -38,7 +39,7 @@ pub fn parse_one(body: Value) -> Result<TranscriptMessage, ApiError> {
 }
 
 /// `POST /voiceCalls/messages`.
-pub fn parse_bulk(body: Value) -> Result<Vec<BulkEntry>, ApiError> {
+pub fn parse_bulk(body: Value, format: Format) -> Result<Vec<BulkEntry>, ApiError> {
     let mut problems = Problems::default();
     let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
@@ -49,18 +50,18 @@ pub fn parse_bulk(body: Value) -> Result<Vec<BulkEntry>, ApiError> {
             Vec::new()
         }
         Some(v) => problems
-            .take(validate::list(v, 1, MAX_BULK_ENTRIES), || "entries".into())
+            .take(validate::list(v, 1, MAX_BULK_ENTRIES, format), || "entries".into())
             .unwrap_or_default(),
     };
     let entries: Vec<BulkEntry> = entries
         .into_iter()
         .enumerate()
-        .filter_map(|(i, entry)| bulk_entry(entry, i, &mut problems))
+        .filter_map(|(i, entry)| bulk_entry(entry, i, format, &mut problems))
         .collect();
     problems.finish(entries)
 }
 
-fn bulk_entry(value: Value, index: usize, problems: &mut Problems) -> Option<BulkEntry> {
+fn bulk_entry(value: Value, index: usize, format: Format, problems: &mut Problems) -> Option<BulkEntry> {
     let prefix = format!("entries[{index}]");
     let Value::Object(mut obj) = value else {
         problems.invalid(prefix, "must be an object");
@@ -77,7 +78,7 @@ fn bulk_entry(value: Value, index: usize, problems: &mut Problems) -> Option<Bul
             problems.missing(path(&prefix, "messages"));
             None
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_BULK_MESSAGES), || path(&prefix, "messages")),
+        Some(v) => problems.take(validate::list(v, 1, MAX_BULK_MESSAGES, format), || path(&prefix, "messages")),
     };
     let messages: Vec<TranscriptMessage> = messages?
         .into_iter()
@@ -135,6 +136,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse_bulk(body: Value) -> Result<Vec<BulkEntry>, ApiError> {
+        super::parse_bulk(body, Format::Json)
+    }
+
     fn fields(err: ApiError) -> Vec<String> {
         match err {
             ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
@@ -183,7 +188,9 @@ mod tests {
 
     #[test]
     fn bulk_from_xml_shapes() {
-        let parsed = parse_bulk(json!({"entries": {"vendorCallKey": "a", "messages": msg("m")}})).unwrap();
+        let xml_shaped = json!({"entries": {"vendorCallKey": "a", "messages": msg("m")}});
+        assert_eq!(fields(parse_bulk(xml_shaped.clone()).unwrap_err()), ["entries"]);
+        let parsed = super::parse_bulk(xml_shaped, Format::Xml).unwrap();
         assert_eq!(parsed[0].messages[0].message_id, "m");
     }
 }

@@ -1,25 +1,28 @@
-//! The `/telephony/v1` routes (CONTRACT §2): routing, and the request flow every write shares.
+//! The `/telephony/v1` routes (CONTRACT §2): routing, and the request flow every write shares:
+//! token → format → body → validation → conversation → `jti` → durable write → answer.
 
 pub mod messages;
 pub mod post_call;
 pub mod realtime;
 pub mod voice_calls;
 
+mod flows;
+
 use bytes::Bytes;
 use http::header::AUTHORIZATION;
-use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response};
 use percent_encoding::percent_decode_str;
-use serde_json::json;
+use serde_json::Value;
 
 use crate::app::{App, Store};
 use crate::auth::{KeyRegistry, Permission, Verified};
-use crate::bus::{DetailContext, EventPublisher, SignalDetail};
+use crate::bus::EventPublisher;
 use crate::clock::now_secs;
 use crate::error::ApiError;
 use crate::format::Format;
 use crate::model::{ConversationKey, OrgId, VendorCallKey};
 use crate::respond;
-use crate::store::{IdentifiedSignal, SignalBatch};
+use crate::store::{ReplayGuard, Resolution, TelephonyStore};
 
 pub const BASE_PATH: &str = "/telephony/v1/";
 pub const PROVIDER_HEADER: &str = "telephony-provider-name";
@@ -27,14 +30,22 @@ pub const PROVIDER_HEADER: &str = "telephony-provider-name";
 /// The telephony routes, matched on the raw (still percent-encoded) path.
 #[derive(Debug, PartialEq, Eq)]
 enum Route<'a> {
+    CreateVoiceCall,
+    BulkMessages,
+    Messages { raw_key: &'a str },
     RealtimeEvents { raw_key: &'a str },
+    PostCallEvents { raw_key: &'a str },
 }
 
 fn route(path: &str) -> Option<Route<'_>> {
     let rest = path.strip_prefix(BASE_PATH)?;
     let segments: Vec<&str> = rest.split('/').collect();
     match segments.as_slice() {
+        ["voiceCalls"] => Some(Route::CreateVoiceCall),
+        ["voiceCalls", "messages"] => Some(Route::BulkMessages),
+        ["voiceCalls", key, "messages"] => Some(Route::Messages { raw_key: key }),
         ["voiceCalls", key, "realtimeConversationEvents"] => Some(Route::RealtimeEvents { raw_key: key }),
+        ["voiceCalls", key, "postConversationEvents"] => Some(Route::PostCallEvents { raw_key: key }),
         _ => None,
     }
 }
@@ -46,7 +57,7 @@ pub async fn handle<S: Store, B: EventPublisher>(app: &App<S, B>, request: Reque
     let outcome = match route(request.uri().path()) {
         None => Err(ApiError::NotFound("The requested resource does not exist".into())),
         Some(_) if request.method() != Method::POST => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-        Some(Route::RealtimeEvents { raw_key }) => realtime_events(app, &request, raw_key).await,
+        Some(route) => dispatch(app, &request, route).await,
     };
     match outcome {
         Ok(response) => response,
@@ -61,25 +72,106 @@ pub async fn handle<S: Store, B: EventPublisher>(app: &App<S, B>, request: Reque
     }
 }
 
+async fn dispatch<S: Store, B: EventPublisher>(
+    app: &App<S, B>,
+    request: &Request<Bytes>,
+    route: Route<'_>,
+) -> Result<Response<Bytes>, ApiError> {
+    let (caller, body) = Caller::intake(&app.keys, request)?;
+    match route {
+        Route::CreateVoiceCall => flows::create_voice_call(app, caller, body).await,
+        Route::BulkMessages => flows::bulk_messages(app, caller, body).await,
+        Route::Messages { raw_key } => flows::message(app, caller, body, raw_key).await,
+        Route::RealtimeEvents { raw_key } => flows::realtime_events(app, caller, body, raw_key).await,
+        Route::PostCallEvents { raw_key } => flows::post_call_events(app, caller, body, raw_key).await,
+    }
+}
+
+/// Who is calling, in which format, and when: what every flow needs after the intake.
+pub(crate) struct Caller {
+    pub org: OrgId,
+    pub token: Verified,
+    pub format: Format,
+    pub provider: Option<String>,
+    pub now: u64,
+}
+
+impl Caller {
+    /// Token (401), then `Content-Type` (415), then size (413) and syntax (400).
+    fn intake(keys: &KeyRegistry, request: &Request<Bytes>) -> Result<(Self, Value), ApiError> {
+        let now = now_secs();
+        let headers = request.headers();
+        let token = authenticate(keys, headers, Permission::EventsWrite, now)?;
+        let format = Format::of_request(headers)?;
+        let body = format.parse(request.body())?;
+        let caller = Self {
+            org: OrgId::new(token.org_id.clone()),
+            token,
+            format,
+            provider: provider(headers).map(str::to_owned),
+            now,
+        };
+        Ok((caller, body))
+    }
+
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_deref()
+    }
+
+    /// Records the token's `jti` so that a second use is refused (CONTRACT §1). Done once the
+    /// request is known to be valid, so a refused request does not use up its token.
+    pub async fn claim_token<S: ReplayGuard>(&self, store: &S) -> Result<(), ApiError> {
+        let Some(jti) = &self.token.jti else { return Ok(()) };
+        let expires_at = self.token.expires_at.max(self.now) + 60;
+        match store.claim_token_id(&self.org, jti, expires_at, self.now).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApiError::Unauthorized("token already used (jti replay)".into())),
+            Err(_) => Err(ApiError::Unavailable),
+        }
+    }
+
+    /// Gives the `jti` back after a failed write, so that the caller's retry of a `503` with the
+    /// same token is not refused as a replay. Best effort: if the store is down, so is the retry.
+    pub async fn release_token<S: ReplayGuard>(&self, store: &S) {
+        if let Some(jti) = &self.token.jti {
+            if store.release_token_id(&self.org, jti).await.is_err() {
+                tracing::warn!("could not release the token id after a failed write");
+            }
+        }
+    }
+
+    /// The conversation `key` belongs to; `field` names the key in errors.
+    pub async fn conversation_of<S: TelephonyStore>(
+        &self,
+        store: &S,
+        key: &VendorCallKey,
+        field: impl FnOnce() -> String,
+    ) -> Result<ConversationKey, ApiError> {
+        match store.resolve(&self.org, key).await {
+            Ok(Resolution::Conversation(conversation)) => Ok(conversation),
+            Ok(Resolution::VoiceCallId) => Err(ApiError::invalid(
+                field(),
+                "must be the telephony system's call key, not a voiceCallId",
+            )),
+            Err(_) => Err(ApiError::Unavailable),
+        }
+    }
+}
+
 /// Verifies the bearer token for `needed` and records the tenant on the request's span.
-fn authenticate(keys: &KeyRegistry, headers: &HeaderMap, needed: Permission, now: u64) -> Result<Verified, ApiError> {
+pub(crate) fn authenticate(
+    keys: &KeyRegistry,
+    headers: &HeaderMap,
+    needed: Permission,
+    now: u64,
+) -> Result<Verified, ApiError> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let verified = keys.verify(header, needed, now).map_err(|e| ApiError::Unauthorized(e.to_string()))?;
     tracing::Span::current().record("tenant", verified.org_id.as_str());
     Ok(verified)
 }
 
-/// Records a token's `jti` so that a second use is refused (CONTRACT §1).
-async fn refuse_replay<S: Store>(store: &S, token: &Verified, now: u64) -> Result<(), ApiError> {
-    let Some(jti) = &token.jti else { return Ok(()) };
-    let org = OrgId::new(token.org_id.clone());
-    match store.claim_token_id(&org, jti, token.expires_at.max(now) + 60, now).await {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(ApiError::Unauthorized("token already used (jti replay)".into())),
-        Err(_) => Err(ApiError::Unavailable),
-    }
-}
-
+/// The `{vendorCallKey}` path segment, URL-decoded and checked.
 fn vendor_call_key(raw: &str) -> Result<VendorCallKey, ApiError> {
     let decoded = percent_decode_str(raw)
         .decode_utf8()
@@ -89,77 +181,24 @@ fn vendor_call_key(raw: &str) -> Result<VendorCallKey, ApiError> {
     Ok(key)
 }
 
+/// The path's key and the body's validation errors, together in one `400`.
+fn with_key<T>(raw_key: &str, parsed: Result<T, ApiError>) -> Result<(VendorCallKey, T), ApiError> {
+    match (vendor_call_key(raw_key), parsed) {
+        (Ok(key), Ok(parsed)) => Ok((key, parsed)),
+        (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
+            a.extend(b);
+            Err(ApiError::Validation(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
 fn provider(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(PROVIDER_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|v| !v.is_empty())
-}
-
-async fn realtime_events<S: Store, B: EventPublisher>(
-    app: &App<S, B>,
-    request: &Request<Bytes>,
-    raw_key: &str,
-) -> Result<Response<Bytes>, ApiError> {
-    let now = now_secs();
-    let headers = request.headers();
-    let token = authenticate(&app.keys, headers, Permission::EventsWrite, now)?;
-    let format = Format::of_request(headers)?;
-    let body = format.parse(request.body())?;
-    let key = vendor_call_key(raw_key);
-    let parsed = realtime::parse(body);
-    let (key, parsed) = match (key, parsed) {
-        (Ok(key), Ok(parsed)) => (key, parsed),
-        (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
-            a.extend(b);
-            return Err(ApiError::Validation(a));
-        }
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
-    refuse_replay(&app.store, &token, now).await?;
-
-    let org = OrgId::new(token.org_id);
-    let conversation = ConversationKey::of_first_leg(&key);
-    let provider = provider(headers);
-    let events: Vec<IdentifiedSignal> = parsed.events.into_iter().map(IdentifiedSignal::new).collect();
-    if parsed.persist {
-        let batch = SignalBatch {
-            org: &org,
-            conversation: &conversation,
-            vendor_call_key: &key,
-            service: &parsed.service,
-            provider,
-            events: &events,
-            received_at: now,
-        };
-        app.store.put_signals(batch).await.map_err(|_| ApiError::Unavailable)?;
-    }
-
-    let ctx = DetailContext {
-        org: &org,
-        vendor_call_key: &key,
-        conversation_key: conversation.as_str(),
-        provider,
-        service: &parsed.service,
-        persist: parsed.persist,
-    };
-    let details = events
-        .iter()
-        .map(|e| {
-            // A detail is a few hundred bytes: one allocation instead of a growing buffer.
-            let mut json = Vec::with_capacity(512);
-            serde_json::to_writer(&mut json, &SignalDetail::new(&ctx, &e.event, &e.identity))
-                .map(|()| String::from_utf8(json).expect("serde_json writes UTF-8"))
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            tracing::error!(error = %e, "signal detail did not serialise");
-            ApiError::Unavailable
-        })?;
-    app.bus.publish(details).await.map_err(|_| ApiError::Unavailable)?;
-    tracing::info!(events = events.len(), persist = parsed.persist, "real-time events accepted");
-    Ok(respond::object(format, StatusCode::ACCEPTED, &json!({"status": "202 Accepted"})))
 }
 
 #[cfg(test)]
@@ -172,13 +211,17 @@ mod tests {
             route("/telephony/v1/voiceCalls/abc%2Fdef/realtimeConversationEvents"),
             Some(Route::RealtimeEvents { raw_key: "abc%2Fdef" })
         );
+        assert_eq!(route("/telephony/v1/voiceCalls"), Some(Route::CreateVoiceCall));
+        assert_eq!(route("/telephony/v1/voiceCalls/messages"), Some(Route::BulkMessages));
+        assert_eq!(route("/telephony/v1/voiceCalls/messages/messages"), Some(Route::Messages { raw_key: "messages" }));
+        assert_eq!(route("/telephony/v1/voiceCalls/k/postConversationEvents"), Some(Route::PostCallEvents { raw_key: "k" }));
         assert_eq!(route("/telephony/v1/voiceCalls//realtimeConversationEvents"), Some(Route::RealtimeEvents { raw_key: "" }));
         assert_eq!(route("/telephony/v1/voiceCalls/a/b/realtimeConversationEvents"), None);
         assert_eq!(route("/telephony/v2/voiceCalls/a/realtimeConversationEvents"), None);
     }
 
     #[test]
-    fn empty_key_is_named() {
+    fn keys_are_url_decoded_and_checked() {
         let err = vendor_call_key("").unwrap_err();
         assert!(matches!(err, ApiError::Validation(f) if f[0].path == "vendorCallKey"));
         assert_eq!(vendor_call_key("a%20b").unwrap().as_str(), "a b");

@@ -4,13 +4,14 @@
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::format::Format;
 use crate::model::{Participant, PostCallEvents, PostCallSentiment, Sentiment, Signal};
 use crate::validate::{self, Problems, Refusal};
 
 pub const MAX_EVENTS: usize = 1000;
 const MAX_TEXT: usize = 255;
 
-pub fn parse(body: Value) -> Result<PostCallEvents, ApiError> {
+pub fn parse(body: Value, format: Format) -> Result<PostCallEvents, ApiError> {
     let mut problems = Problems::default();
     let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
@@ -21,7 +22,7 @@ pub fn parse(body: Value) -> Result<PostCallEvents, ApiError> {
             problems.missing("events");
             Vec::new()
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_EVENTS), || "events".into()).unwrap_or_default(),
+        Some(v) => problems.take(validate::list(v, 1, MAX_EVENTS, format), || "events".into()).unwrap_or_default(),
     };
     let events: Vec<PostCallSentiment> = events
         .into_iter()
@@ -80,6 +81,10 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<PostCall
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn parse(body: Value) -> Result<PostCallEvents, ApiError> {
+        super::parse(body, Format::Json)
+    }
 
     fn fields(err: ApiError) -> Vec<String> {
         match err {

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::format::Format;
 use crate::model::{Participant, RealtimeEvents, Score, Sentiment, Signal, SignalEvent};
 use crate::validate::{self, field, Problems, Refusal};
 
@@ -14,7 +15,7 @@ const MAX_TEXT: usize = 255;
 pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
 
 /// Reads a request body (taken by value: category names and `details` move into the result).
-pub fn parse(body: Value) -> Result<RealtimeEvents, ApiError> {
+pub fn parse(body: Value, format: Format) -> Result<RealtimeEvents, ApiError> {
     let mut problems = Problems::default();
     let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
@@ -34,33 +35,17 @@ pub fn parse(body: Value) -> Result<RealtimeEvents, ApiError> {
             problems.missing("events");
             Vec::new()
         }
-        // XML has no arrays: one `<events>` element arrives as a single object.
-        Some(single @ Value::Object(_)) => event(single, 0, &mut problems).into_iter().collect(),
-        Some(Value::Array(items)) if items.is_empty() => {
-            problems.invalid("events", "must contain at least 1 event");
-            Vec::new()
-        }
-        Some(Value::Array(items)) if items.len() > MAX_EVENTS => {
-            problems.invalid("events", format_args!("must contain at most {MAX_EVENTS} events"));
-            Vec::new()
-        }
-        Some(Value::Array(items)) => {
-            let count = items.len();
-            let events: Vec<_> = items
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, e)| event(e, i, &mut problems))
-                .collect();
-            if events.len() == count {
-                check_sorted(&events, &mut problems);
-            }
-            events
-        }
-        Some(_) => {
-            problems.invalid("events", "must be an array of events");
-            Vec::new()
-        }
+        Some(v) => problems.take(validate::list(v, 1, MAX_EVENTS, format), || "events".into()).unwrap_or_default(),
     };
+    let count = events.len();
+    let events: Vec<SignalEvent> = events
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, e)| event(e, i, &mut problems))
+        .collect();
+    if count > 0 && events.len() == count {
+        check_sorted(&events, &mut problems);
+    }
 
     let (Some(service), Some(persist)) = (service, persist) else {
         return Err(problems.finish(()).unwrap_err());
@@ -173,6 +158,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse(body: Value) -> Result<RealtimeEvents, ApiError> {
+        super::parse(body, Format::Json)
+    }
+
     fn fields(err: ApiError) -> Vec<String> {
         match err {
             ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
@@ -209,12 +198,12 @@ mod tests {
 
     #[test]
     fn xml_shaped_single_event_with_string_leaves() {
-        let parsed = parse(json!({
+        let parsed = super::parse(json!({
             "service": "AmazonConnectContactLens", "persist": "false",
             "events": {"type": "IntelligenceSignal__Sentiment", "value": "-512.5", "startTime": "1700000000123",
                        "score": "0.9", "participant": "CUSTOMER",
                        "details": {"BeginOffsetMillis": "1200", "EndOffsetMillis": "4400"}}
-        }))
+        }), Format::Xml)
         .unwrap();
         assert!(!parsed.persist);
         assert_eq!(parsed.events[0].start_time, 1_700_000_000_123);
@@ -273,6 +262,13 @@ mod tests {
     fn missing_everything() {
         assert_eq!(fields(parse(json!({})).unwrap_err()), ["service", "events"]);
         assert_eq!(fields(parse(json!([1])).unwrap_err()), ["body"]);
+    }
+
+    #[test]
+    fn json_needs_an_events_array() {
+        let single = json!({"service": "s", "events": {"type": "IntelligenceSignal__Category", "value": "A", "startTime": 1}});
+        assert_eq!(fields(parse(single.clone()).unwrap_err()), ["events"]);
+        assert!(super::parse(single, Format::Xml).is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::format::Format;
 use crate::model::{CallParticipant, InitiationMethod, Instant, NewVoiceCall, VendorCallKey, VoiceCallId};
 use crate::validate::{self, field, Problems, Refusal};
 
@@ -11,7 +12,7 @@ const MAX_PARTICIPANTS: usize = 50;
 /// `callAttributes` is kept as given, within a bound that keeps the record item small.
 pub const MAX_CALL_ATTRIBUTES_BYTES: usize = 32 * 1024;
 
-pub fn parse(body: Value) -> Result<NewVoiceCall, ApiError> {
+pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
     let mut problems = Problems::default();
     let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
@@ -74,7 +75,7 @@ pub fn parse(body: Value) -> Result<NewVoiceCall, ApiError> {
             problems.missing("participants");
             None
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_PARTICIPANTS), || "participants".into()).map(|items| {
+        Some(v) => problems.take(validate::list(v, 1, MAX_PARTICIPANTS, format), || "participants".into()).map(|items| {
             items
                 .into_iter()
                 .enumerate()
@@ -146,6 +147,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse(body: Value) -> Result<NewVoiceCall, ApiError> {
+        super::parse(body, Format::Json)
+    }
+
     fn fields(err: ApiError) -> Vec<String> {
         match err {
             ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
@@ -206,7 +211,7 @@ mod tests {
         let mut body = inbound();
         body["participants"] = json!({"participantKey": "+15550199", "type": "END_USER"});
         body["callAttributes"] = json!({"queue": "sales"});
-        let call = parse(body).unwrap();
+        let call = super::parse(body, Format::Xml).unwrap();
         assert_eq!(call.participants.len(), 1);
         assert_eq!(call.call_attributes.as_deref(), Some(r#"{"queue":"sales"}"#));
     }
