@@ -3,8 +3,11 @@
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
+
+use crate::store::items::{TIME_INDEX, TIME_KEY};
 
 /// The table's TTL attribute (unix seconds).
 pub const TTL_ATTRIBUTE: &str = "expiresAt";
@@ -13,7 +16,8 @@ pub const TTL_ATTRIBUTE: &str = "expiresAt";
 #[error("{0}")]
 pub struct ProvisionError(String);
 
-/// Creates the single table (`pk`/`sk`, on-demand, TTL on `expiresAt`) unless it exists.
+/// Creates the single table (`pk`/`sk`, on-demand, TTL on `expiresAt`, local index `byTime` on
+/// `timeKey`) unless it exists.
 pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), ProvisionError> {
     if client.describe_table().table_name(name).send().await.is_ok() {
         return Ok(());
@@ -36,6 +40,16 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
         .key_schema(key("sk", KeyType::Range))
         .attribute_definitions(attr("pk"))
         .attribute_definitions(attr("sk"))
+        .attribute_definitions(attr(TIME_KEY))
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name(TIME_INDEX)
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key(TIME_KEY, KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .expect("complete"),
+        )
         .send()
         .await
         .map_err(|e| ProvisionError(format!("CreateTable {name}: {}", DisplayErrorContext(&e))))?;

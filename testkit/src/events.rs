@@ -24,10 +24,21 @@ pub fn dir() -> PathBuf {
     crate::workspace_root().join("events")
 }
 
+/// Placeholder of `voicecall-create-transfer`'s parent: an id only known once the first leg is
+/// recorded.
+pub const PARENT_PLACEHOLDER: &str = "{{PARENT_VOICE_CALL_ID}}";
+
 /// The event `name` with `token` in its Authorization header.
 pub fn load(name: &str, token: &str) -> Value {
-    let text = std::fs::read_to_string(dir().join(format!("{name}.json"))).expect("event file");
-    let text = text.replace(TOKEN_PLACEHOLDER, token);
+    load_with(name, &[(TOKEN_PLACEHOLDER, token)])
+}
+
+/// The event `name` with each placeholder replaced.
+pub fn load_with(name: &str, values: &[(&str, &str)]) -> Value {
+    let mut text = std::fs::read_to_string(dir().join(format!("{name}.json"))).expect("event file");
+    for (placeholder, value) in values {
+        text = text.replace(placeholder, value);
+    }
     serde_json::from_str(&text).expect("event file is JSON")
 }
 

@@ -146,12 +146,34 @@ impl Fixture {
         Answer { status, headers, body }
     }
 
-    /// Every item stored under one conversation partition, read with a paginated Query.
+    /// Every item of one conversation partition (all item types), read with a paginated Query.
+    pub async fn conversation_raw(&self, org: &str, conversation: &str) -> Vec<Value> {
+        self.query(org, conversation, None).await
+    }
+
+    /// The real-time signals of one conversation, in key (time) order.
     pub async fn conversation_items(&self, org: &str, conversation: &str) -> Vec<SignalItem> {
+        let signals: Vec<Value> = self
+            .conversation_raw(org, conversation)
+            .await
+            .into_iter()
+            .filter(|i| i["itemType"] == "SIGNAL")
+            .collect();
+        serde_json::from_value(Value::Array(signals)).expect("signal items")
+    }
+
+    /// One conversation's transcript, read as the service reads it: one paginated Query on the
+    /// `byTime` index.
+    pub async fn transcript(&self, org: &str, conversation: &str) -> Vec<Value> {
+        self.query(org, conversation, Some(shared::store::items::TIME_INDEX)).await
+    }
+
+    async fn query(&self, org: &str, conversation: &str, index: Option<&str>) -> Vec<Value> {
         let client = aws_sdk_dynamodb::Client::new(&self.sdk);
-        let pages: Vec<_> = client
+        let items: Vec<_> = client
             .query()
             .table_name(&self.settings.table_name)
+            .set_index_name(index.map(str::to_owned))
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(format!("{org}#CONV#{conversation}")))
             .into_paginator()
@@ -160,7 +182,22 @@ impl Fixture {
             .collect::<Result<Vec<_>, _>>()
             .await
             .expect("query succeeds");
-        serde_dynamo::aws_sdk_dynamodb_1::from_items(pages).expect("items are signal items")
+        serde_dynamo::aws_sdk_dynamodb_1::from_items(items).expect("items read as JSON")
+    }
+
+    /// One item by its keys, as JSON.
+    pub async fn item(&self, pk: &str, sk: &str) -> Option<Value> {
+        let client = aws_sdk_dynamodb::Client::new(&self.sdk);
+        let output = client
+            .get_item()
+            .table_name(&self.settings.table_name)
+            .key("pk", AttributeValue::S(pk.to_owned()))
+            .key("sk", AttributeValue::S(sk.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get item");
+        output.item.map(|i| serde_dynamo::aws_sdk_dynamodb_1::from_item(i).expect("item read as JSON"))
     }
 
     /// How many items the whole table holds (a test-only Scan).
