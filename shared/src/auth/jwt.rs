@@ -1,13 +1,13 @@
-//! Everything about a JWT that needs no key: the bearer header, the compact serialisation, the
-//! header's algorithm, and the time and audience rules for the claims.
+//! Everything about a JWT that needs no key: the bearer header, the header's algorithm, the
+//! unverified claims, and the time and audience rules for the claims.
 //!
-//! Parsing is done here rather than by `jsonwebtoken::decode` because that API reads the clock
-//! itself (we are handed `now`), insists on `aud` when audiences are configured (ours is
-//! optional), and parses header and claims twice per call.
+//! Parsing and signature checks are `jsonwebtoken`'s. The time and audience rules are ours
+//! because we are handed `now` (jsonwebtoken reads the clock), `iat` is required and bounds
+//! the lifetime, and `aud` is optional even when audiences are configured.
 
-use std::borrow::Cow;
-
-use serde::de::{self, Deserializer, IgnoredAny};
+use jsonwebtoken::errors::{Error, ErrorKind};
+use jsonwebtoken::{dangerous, Algorithm};
+use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use super::AuthError;
@@ -16,23 +16,6 @@ use super::AuthError;
 pub(super) const CLOCK_SKEW: u64 = 60;
 /// Longest accepted `exp - iat`, seconds.
 pub(super) const MAX_LIFETIME: u64 = 24 * 60 * 60;
-
-/// The only signature algorithms accepted. Anything else in a header (`none`, `HS256`, `PS256`,
-/// ...) is refused before a key is looked at, which rules out algorithm confusion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Alg {
-    Rs256,
-    Es256,
-}
-
-/// A token split and decoded, but not yet verified.
-pub(super) struct Token<'t> {
-    pub alg: Alg,
-    /// `base64url(header) "." base64url(payload)`: the bytes the signature covers.
-    pub signing_input: &'t [u8],
-    pub signature: Vec<u8>,
-    pub claims: Claims,
-}
 
 /// The claims we read; others are ignored. Duplicate members are rejected by serde, so a token
 /// cannot carry one `sub` for us and another for some other parser.
@@ -102,45 +85,50 @@ pub(super) fn bearer_token(authorization: Option<&str>) -> Result<&str, AuthErro
     Ok(token)
 }
 
-/// Splits and decodes a compact JWS. The header's algorithm is checked before the payload is
-/// even decoded, so a `none`/HMAC token gets "algorithm not allowed" however odd its payload.
-pub(super) fn parse(token: &str) -> Result<Token<'_>, AuthError> {
-    let mut parts = token.split('.');
-    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(AuthError::Malformed);
-    };
-    let decode = |segment: &str| b64url_decode(segment.as_bytes()).ok_or(AuthError::Malformed);
-
-    let alg = parse_header(&decode(header_b64)?)?;
-    let claims = serde_json::from_slice(&decode(payload_b64)?).map_err(|_| AuthError::Malformed)?;
-    let signature = decode(signature_b64)?;
-    let signed_len = header_b64.len() + 1 + payload_b64.len();
-    Ok(Token {
-        alg,
-        signing_input: &token.as_bytes()[..signed_len],
-        signature,
-        claims,
-    })
-}
-
-fn parse_header(json: &[u8]) -> Result<Alg, AuthError> {
-    #[derive(Deserialize)]
-    struct Header<'a> {
-        #[serde(borrow)]
-        alg: Cow<'a, str>,
-        // We implement no JWS extensions, so per RFC 7515 §4.1.11 any `crit` means reject.
-        crit: Option<IgnoredAny>,
-    }
-    let header: Header<'_> = serde_json::from_slice(json).map_err(|_| AuthError::Malformed)?;
+/// The token's algorithm, which must be one we accept (RS256 or ES256): anything else (`none`,
+/// `HS256`, `PS256`, ...) is refused before a key is looked at, which rules out algorithm
+/// confusion. A shape, base64 or JSON problem is [`AuthError::Malformed`].
+pub(super) fn header_alg(token: &str) -> Result<Algorithm, AuthError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+        ErrorKind::Json(_) if names_other_alg(token) => AuthError::AlgorithmNotAllowed,
+        _ => auth_error(&e),
+    })?;
+    // We implement no JWS extensions, so per RFC 7515 §4.1.11 any `crit` means reject.
     if header.crit.is_some() {
         return Err(AuthError::Malformed);
     }
-    match &*header.alg {
-        "RS256" => Ok(Alg::Rs256),
-        "ES256" => Ok(Alg::Es256),
+    match header.alg {
+        Algorithm::RS256 | Algorithm::ES256 => Ok(header.alg),
         _ => Err(AuthError::AlgorithmNotAllowed),
+    }
+}
+
+/// Whether a header jsonwebtoken could not read names an algorithm other than ours (`none`,
+/// `None`, ...), so that such a token gets "algorithm not allowed" rather than "malformed".
+/// Only this error path pays for it: the header segment is decoded again, through
+/// jsonwebtoken's own base64url and JSON code, by presenting it as a payload.
+fn names_other_alg(token: &str) -> bool {
+    #[derive(Deserialize)]
+    struct AlgOnly {
+        alg: String,
+    }
+    let header = token.split('.').next().unwrap_or_default();
+    dangerous::insecure_decode_claims::<AlgOnly>(format!(".{header}."))
+        .is_ok_and(|h| !matches!(h.alg.as_str(), "RS256" | "ES256"))
+}
+
+/// The claims, not yet verified: enough to find the caller's keys.
+pub(super) fn unverified_claims(token: &str) -> Result<Claims, AuthError> {
+    dangerous::insecure_decode_claims(token).map_err(|e| auth_error(&e))
+}
+
+/// Maps a jsonwebtoken failure to what we tell the caller.
+pub(super) fn auth_error(err: &Error) -> AuthError {
+    match err.kind() {
+        ErrorKind::InvalidSignature => AuthError::InvalidSignature,
+        // Header algorithm not the key's, or key not of the algorithm's family.
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidKeyFormat => AuthError::AlgorithmNotAllowed,
+        _ => AuthError::Malformed,
     }
 }
 
@@ -178,50 +166,9 @@ pub(super) fn check_claims(
     Ok(exp)
 }
 
-/// Strict unpadded base64url (RFC 7515 §2). Non-zero trailing bits are rejected so that every
-/// byte string has exactly one encoding: otherwise a "tampered" signature could still verify.
-pub(super) fn b64url_decode(input: &[u8]) -> Option<Vec<u8>> {
-    if input.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in input {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    (acc == 0).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64url_round_trips_and_is_strict() {
-        assert_eq!(b64url_decode(b"").unwrap(), b"");
-        assert_eq!(b64url_decode(b"Zg").unwrap(), b"f");
-        assert_eq!(b64url_decode(b"Zm8").unwrap(), b"fo");
-        assert_eq!(b64url_decode(b"Zm9v").unwrap(), b"foo");
-        assert_eq!(b64url_decode(b"-_8").unwrap(), [0xfb, 0xff]);
-        assert!(b64url_decode(b"Zh").is_none(), "non-zero trailing bits");
-        assert!(b64url_decode(b"Zg==").is_none(), "padding");
-        assert!(b64url_decode(b"Zm9vY").is_none(), "impossible length");
-        assert!(b64url_decode(b"Zm+v").is_none(), "standard alphabet");
-    }
 
     #[test]
     fn bearer_scheme_is_case_insensitive_and_trimmed() {
@@ -240,13 +187,28 @@ mod tests {
     }
 
     #[test]
-    fn signing_input_is_header_and_payload() {
-        // {"alg":"RS256"} . {} . (empty signature)
-        let token = "eyJhbGciOiJSUzI1NiJ9.e30.";
-        let parsed = parse(token).ok().unwrap();
-        assert_eq!(parsed.signing_input, b"eyJhbGciOiJSUzI1NiJ9.e30");
-        assert_eq!(parsed.alg, Alg::Rs256);
-        assert!(parsed.signature.is_empty());
+    fn only_rs256_and_es256_headers_pass() {
+        // {"alg":"RS256"} and {"alg":"ES256","typ":"JWT"}
+        assert_eq!(
+            header_alg("eyJhbGciOiJSUzI1NiJ9.e30."),
+            Ok(Algorithm::RS256)
+        );
+        assert_eq!(
+            header_alg("eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.e30.c2ln"),
+            Ok(Algorithm::ES256)
+        );
+        for refused in [
+            "eyJhbGciOiJub25lIn0",             // {"alg":"none"}: unknown to jsonwebtoken
+            "eyJhbGciOiJQUzI1NiJ9",            // {"alg":"PS256"}
+            "eyJhbGciOiJIUzI1NiIsImtpZCI6NX0", // {"alg":"HS256","kid":5}: unreadable, yet HMAC
+        ] {
+            let token = format!("{refused}.e30.");
+            assert_eq!(
+                header_alg(&token),
+                Err(AuthError::AlgorithmNotAllowed),
+                "{token}"
+            );
+        }
     }
 
     #[test]
@@ -257,13 +219,20 @@ mod tests {
             "a.b",
             "a.b.c.d",
             "e30.e30.",
-            "eyJhbGciOiJSUzI1NiJ9.e30.!",
+            "eyJhbGciOjV9.e30.",                    // {"alg":5}
+            "eyJhbGciOiJSUzI1NiIsImtpZCI6NX0.e30.", // {"alg":"RS256","kid":5}
         ] {
-            assert!(matches!(parse(bad), Err(AuthError::Malformed)), "{bad:?}");
+            assert_eq!(header_alg(bad), Err(AuthError::Malformed), "{bad:?}");
         }
         // {"alg":"RS256","crit":["b64"]}
         let crit = "eyJhbGciOiJSUzI1NiIsImNyaXQiOlsiYjY0Il19.e30.";
-        assert!(matches!(parse(crit), Err(AuthError::Malformed)));
+        assert_eq!(header_alg(crit), Err(AuthError::Malformed));
+        for bad in ["eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.", "a.e30"] {
+            assert!(
+                matches!(unverified_claims(bad), Err(AuthError::Malformed)),
+                "{bad:?}"
+            );
+        }
     }
 
     fn claims(json: &str) -> Claims {

@@ -1,18 +1,18 @@
 //! Turning registered PEM text into ready verification keys (start-up only).
 //!
-//! Keys are held as aws-lc-rs `ParsedPublicKey`s rather than `jsonwebtoken::DecodingKey`s: a
-//! `DecodingKey` is only DER bytes that aws-lc re-parses (and jsonwebtoken clones) on every
-//! verification, whereas a `ParsedPublicKey` is parsed exactly once, here.
+//! Every key is checked here, once, the way aws-lc will use it (RSA size, P-256 curve and
+//! point), so a bad key is a start-up error rather than an "invalid signature" on every request.
 
-use aws_lc_rs::signature::{
-    ParsedPublicKey, RsaParameters, ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256,
-};
+use std::collections::HashSet;
+
+use aws_lc_rs::signature::{ParsedPublicKey, RsaParameters, ECDSA_P256_SHA256_FIXED};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use x509_parser::prelude::{FromDer, SubjectPublicKeyInfo, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use super::error::{excerpt, KeyProblem};
-use super::jwt::Alg;
-use super::Permission;
+use super::jwt::{auth_error, Claims};
+use super::{AuthError, Permission};
 
 const MIN_RSA_BITS: u32 = 2048;
 const MAX_RSA_BITS: u32 = 8192;
@@ -20,14 +20,34 @@ const MAX_RSA_BITS: u32 = 8192;
 /// A registered key, ready to verify signatures.
 pub(super) struct TrustedKey {
     /// The one algorithm this key may be used with, fixed by its type.
-    pub alg: Alg,
+    pub alg: Algorithm,
     pub permissions: Permissions,
-    key: ParsedPublicKey,
+    key: DecodingKey,
+    /// Signature and algorithm only: the time and audience rules are
+    /// [`super::jwt::check_claims`]'s.
+    validation: Validation,
 }
 
 impl TrustedKey {
-    pub fn verifies(&self, signing_input: &[u8], signature: &[u8]) -> bool {
-        self.key.verify_sig(signing_input, signature).is_ok()
+    fn new(alg: Algorithm, key: DecodingKey, permissions: Permissions) -> Self {
+        let mut validation = Validation::new(alg);
+        validation.required_spec_claims = HashSet::new();
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.validate_aud = false;
+        TrustedKey {
+            alg,
+            permissions,
+            key,
+            validation,
+        }
+    }
+
+    /// Checks `token`'s signature with this key; returns the claims it covers.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        jsonwebtoken::decode(token, &self.key, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| auth_error(&e))
     }
 }
 
@@ -82,44 +102,41 @@ pub(super) fn load_key(
             })
         }
     };
-    Ok(TrustedKey {
-        alg,
-        permissions,
-        key,
-    })
+    Ok(TrustedKey::new(alg, key, permissions))
 }
 
-fn from_spki_der(der: &[u8]) -> Result<(Alg, ParsedPublicKey), KeyProblem> {
+fn from_spki_der(der: &[u8]) -> Result<(Algorithm, DecodingKey), KeyProblem> {
     match SubjectPublicKeyInfo::from_der(der) {
         Ok(([], spki)) => from_spki(&spki),
         _ => Err(KeyProblem::BadPublicKey),
     }
 }
 
-fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<(Alg, ParsedPublicKey), KeyProblem> {
+fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<(Algorithm, DecodingKey), KeyProblem> {
     match spki.parsed() {
         // For rsaEncryption the BIT STRING holds the PKCS#1 RSAPublicKey.
         Ok(PublicKey::RSA(_)) => rsa_from_pkcs1(&spki.subject_public_key.data),
         // aws-lc checks the SPKI's curve is P-256 and the point is on it.
-        Ok(PublicKey::EC(_)) => ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, spki.raw)
-            .map(|key| (Alg::Es256, key))
-            .map_err(|_| KeyProblem::BadEcKey),
+        // jsonwebtoken wants the SEC1 point, which the BIT STRING holds.
+        Ok(PublicKey::EC(_)) => match ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, spki.raw) {
+            Ok(_) => {
+                let point = &spki.subject_public_key.data;
+                Ok((Algorithm::ES256, DecodingKey::from_ec_der(point)))
+            }
+            Err(_) => Err(KeyProblem::BadEcKey),
+        },
         Ok(_) => Err(KeyProblem::UnsupportedKeyType),
         Err(_) => Err(KeyProblem::BadPublicKey),
     }
 }
 
-fn rsa_from_pkcs1(der: &[u8]) -> Result<(Alg, ParsedPublicKey), KeyProblem> {
+fn rsa_from_pkcs1(der: &[u8]) -> Result<(Algorithm, DecodingKey), KeyProblem> {
     let bits = RsaParameters::public_modulus_len(der).map_err(|_| KeyProblem::BadPublicKey)?;
-    // aws-lc would refuse such keys only when verifying; refusing them here turns a silent
-    // "invalid signature" on every request into a start-up error.
     if bits < MIN_RSA_BITS {
         return Err(KeyProblem::RsaTooSmall { bits });
     }
     if bits > MAX_RSA_BITS {
         return Err(KeyProblem::RsaTooLarge { bits });
     }
-    ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
-        .map(|key| (Alg::Rs256, key))
-        .map_err(|_| KeyProblem::BadPublicKey)
+    Ok((Algorithm::RS256, DecodingKey::from_rsa_der(der)))
 }

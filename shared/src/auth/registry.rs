@@ -139,8 +139,9 @@ impl KeyRegistry {
         needed: Permission,
         now: u64,
     ) -> Result<Verified, AuthError> {
-        let token = jwt::parse(jwt::bearer_token(authorization)?)?;
-        let claims = &token.claims;
+        let token = jwt::bearer_token(authorization)?;
+        let alg = jwt::header_alg(token)?;
+        let claims = jwt::unverified_claims(token)?;
         let iss = claims
             .iss
             .as_deref()
@@ -162,18 +163,19 @@ impl KeyRegistry {
         if permitted.peek().is_none() {
             return Err(AuthError::MissingPermission(needed));
         }
-        let mut usable = permitted.filter(|k| k.alg == token.alg).peekable();
+        let mut usable = permitted.filter(|k| k.alg == alg).peekable();
         if usable.peek().is_none() {
             return Err(AuthError::AlgorithmNotAllowed);
         }
-        if !usable.any(|k| k.verifies(token.signing_input, &token.signature)) {
-            return Err(AuthError::InvalidSignature);
-        }
+        // The first key whose signature matches wins; any other failure is final.
+        let claims = usable
+            .map(|k| k.verify(token))
+            .find(|r| !matches!(r, Err(AuthError::InvalidSignature)))
+            .unwrap_or(Err(AuthError::InvalidSignature))?;
 
-        let expires_at = jwt::check_claims(claims, now, &self.audiences)?;
-        let claims = token.claims;
+        let expires_at = jwt::check_claims(&claims, now, &self.audiences)?;
         Ok(Verified {
-            // Both are present: checked above.
+            // Both are present: the unverified claims had them, and these are the same bytes.
             org_id: claims.iss.unwrap_or_default(),
             subject: claims.sub.unwrap_or_default(),
             jti: claims.jti,
