@@ -9,6 +9,7 @@ pub mod bus;
 pub mod clock;
 pub mod error;
 pub mod format;
+pub mod intelligence;
 pub mod model;
 pub mod provision;
 pub mod respond;

@@ -12,9 +12,10 @@ use super::items::{
     token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem, VendorKeyItem,
     VoiceCallItem, VoiceCallItems, TOKEN_ITEM,
 };
+use super::items::{conversation_pk, LEG_ITEM, MESSAGE_ITEM, POST_CALL_ITEM, SIGNAL_ITEM};
 use super::{
-    Backoff, Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, Resolution, SignalBatch, StoreError,
-    TelephonyStore,
+    Backoff, ConversationReader, ConversationRecord, Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard,
+    Resolution, SignalBatch, StoreError, TelephonyStore,
 };
 use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
@@ -216,6 +217,70 @@ impl TelephonyStore for DynamoStore {
             }
             Err(e) => Err(unavailable("TransactWriteItems", e)),
         }
+    }
+}
+
+/// Reads an item of a known type, logging (never answering) what did not fit.
+fn decode<T: serde::de::DeserializeOwned>(item: HashMap<String, AttributeValue>) -> Result<T, StoreError> {
+    from_item(item).map_err(|e| {
+        tracing::error!(error = %e, "stored item did not deserialise");
+        StoreError::Unavailable
+    })
+}
+
+impl DynamoStore {
+    /// Every item of one partition, page by page (each page up to DynamoDB's 1 MB).
+    async fn query_partition(&self, pk: String) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .into_paginator()
+            .send();
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            items.extend(page.map_err(|e| unavailable("Query", e))?.items.unwrap_or_default());
+        }
+        Ok(items)
+    }
+}
+
+impl ConversationReader for DynamoStore {
+    async fn find_conversation(&self, org: &OrgId, record_id: &str) -> Result<Option<ConversationKey>, StoreError> {
+        if let Some(id) = VoiceCallId::parse(record_id) {
+            let record = self.query_partition(voice_call_pk(org, &id)).await?;
+            return match record.into_iter().next() {
+                Some(item) => Ok(Some(ConversationKey::stored(decode::<VoiceCallItem>(item)?.conversation_key))),
+                None => Ok(None),
+            };
+        }
+        let Ok(key) = VendorCallKey::parse(record_id) else { return Ok(None) };
+        let leg = self.query_partition(vendor_key_pk(org, &key)).await?;
+        Ok(Some(match leg.into_iter().next() {
+            Some(item) => ConversationKey::stored(decode::<VendorKeyItem>(item)?.conversation_key),
+            None => ConversationKey::of_first_leg(&key),
+        }))
+    }
+
+    async fn read_conversation(&self, org: &OrgId, conversation: &ConversationKey) -> Result<ConversationRecord, StoreError> {
+        let mut record = ConversationRecord::default();
+        for item in self.query_partition(conversation_pk(org, conversation)).await? {
+            let kind = match item.get("itemType") {
+                Some(AttributeValue::S(kind)) => kind.clone(),
+                _ => String::new(),
+            };
+            match kind.as_str() {
+                SIGNAL_ITEM => record.signals.push(decode(item)?),
+                MESSAGE_ITEM => record.messages.push(decode(item)?),
+                POST_CALL_ITEM => record.post_call.push(decode(item)?),
+                LEG_ITEM => record.legs.push(decode(item)?),
+                other => tracing::warn!(item_type = other, "unknown item in a conversation partition"),
+            }
+        }
+        record.sort();
+        Ok(record)
     }
 }
 

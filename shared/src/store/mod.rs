@@ -124,6 +124,48 @@ pub enum Created {
     IdTaken,
 }
 
+/// Everything stored for one conversation, each kind in time order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationRecord {
+    pub legs: Vec<items::LegItem>,
+    pub messages: Vec<items::MessageItem>,
+    pub signals: Vec<items::SignalItem>,
+    pub post_call: Vec<items::PostCallItem>,
+}
+
+impl ConversationRecord {
+    pub fn is_empty(&self) -> bool {
+        self.legs.is_empty() && self.messages.is_empty() && self.signals.is_empty() && self.post_call.is_empty()
+    }
+
+    /// Puts each kind in time order (the table keeps messages by id, signals by time).
+    pub fn sort(&mut self) {
+        self.legs.sort_by(|a, b| (a.start_time_millis, &a.voice_call_id).cmp(&(b.start_time_millis, &b.voice_call_id)));
+        self.messages.sort_by(|a, b| a.time_key.cmp(&b.time_key));
+        self.signals.sort_by(|a, b| a.sk.cmp(&b.sk));
+        self.post_call.sort_by(|a, b| a.sk.cmp(&b.sk));
+    }
+}
+
+/// The read side: what the intelligence action needs. Reads are `Query` calls only.
+pub trait ConversationReader: Send + Sync {
+    /// The conversation a `recordId` names: a voiceCallId (any leg), else a vendorCallKey (a
+    /// recorded leg's, or a conversation that never had a record). `None` when it can name
+    /// nothing of this tenant's.
+    fn find_conversation(
+        &self,
+        org: &OrgId,
+        record_id: &str,
+    ) -> impl Future<Output = Result<Option<ConversationKey>, StoreError>> + Send;
+
+    /// Every item of the conversation, read with one paginated Query.
+    fn read_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<ConversationRecord, StoreError>> + Send;
+}
+
 /// Durable home of everything the telephony endpoints accept. Writing the same thing twice
 /// keeps one copy.
 pub trait TelephonyStore: Send + Sync {

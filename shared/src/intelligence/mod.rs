@@ -1,0 +1,74 @@
+//! The intelligence behind `getConversationIntelligence` (CONTRACT §3.1): moments found in the
+//! transcript, a call summary, and call-level insights, computed from what one conversation
+//! stored. Deterministic: the same conversation always gives the same answer.
+
+pub mod categories;
+mod insights;
+mod moments;
+mod summary;
+pub mod text;
+mod timeline;
+
+use serde::Serialize;
+
+pub use categories::{InsightCategories, TenantCategories};
+pub use insights::Insight;
+use timeline::Timeline;
+
+use crate::store::ConversationRecord;
+
+/// The three outputs of the action, as the seed's sample names and orders them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intelligence {
+    pub conversation_insights: Vec<Insight>,
+    pub conversation_intelligence: ConversationIntelligence,
+    pub moment_insights: Vec<MomentInsight>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationIntelligence {
+    /// HTML: Customer Impression, Call Summary, Next Steps. `None` when there is nothing to
+    /// summarise.
+    pub call_summary: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MomentInsight {
+    pub category: String,
+    pub insight_type_id: String,
+    pub keyword: String,
+    pub moment_times: Vec<MomentTime>,
+}
+
+/// One moment. Offsets are seconds from the conversation's start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MomentTime {
+    pub action: Option<String>,
+    pub end_offset: f64,
+    pub entries: Vec<String>,
+    pub is_followup: bool,
+    pub mention_id: usize,
+    pub moment_offset: f64,
+    pub needs_attention: bool,
+    pub sequences: Vec<usize>,
+    pub speaker_id: String,
+    pub speaker_role: Option<String>,
+    pub start_offset: f64,
+}
+
+/// Computes the action's outputs for one conversation of a tenant with `categories`.
+pub fn compute(record: &ConversationRecord, categories: &TenantCategories) -> Intelligence {
+    let timeline = Timeline::new(record);
+    let moments = moments::detect(record, categories, &timeline);
+    let insights = insights::compute(record, &timeline);
+    let call_summary = summary::compose(record, &timeline, &moments, &insights);
+    Intelligence {
+        conversation_insights: insights,
+        conversation_intelligence: ConversationIntelligence { call_summary },
+        moment_insights: moments,
+    }
+}
