@@ -13,18 +13,28 @@ use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use shared::actions::ActionsApp;
 use shared::app::{App, Store};
 use shared::bus::EventPublisher;
+use shared::store::ConversationReader;
 use shared::error::ApiError;
 use shared::format::{Format, MAX_BODY_BYTES};
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
+/// Both APIs: the telephony routes (the ingest function's) and the actions route (the
+/// get-intelligence function's).
+pub struct Services<S, B, R> {
+    pub telephony: App<S, B>,
+    pub actions: ActionsApp<R>,
+}
+
 /// Accepts connections until `shutdown` completes.
-pub async fn serve<S, B>(listener: TcpListener, app: Arc<App<S, B>>, shutdown: impl Future<Output = ()>)
+pub async fn serve<S, B, R>(listener: TcpListener, app: Arc<Services<S, B, R>>, shutdown: impl Future<Output = ()>)
 where
     S: Store + 'static,
     B: EventPublisher + 'static,
+    R: ConversationReader + 'static,
 {
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -50,10 +60,11 @@ where
 }
 
 /// Binds `127.0.0.1:port` (0 picks a free port) and serves in the background; for tests.
-pub async fn spawn<S, B>(app: Arc<App<S, B>>, port: u16) -> std::io::Result<std::net::SocketAddr>
+pub async fn spawn<S, B, R>(app: Arc<Services<S, B, R>>, port: u16) -> std::io::Result<std::net::SocketAddr>
 where
     S: Store + 'static,
     B: EventPublisher + 'static,
+    R: ConversationReader + 'static,
 {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
@@ -63,7 +74,10 @@ where
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
-async fn answer<S: Store, B: EventPublisher>(app: &App<S, B>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
+    app: &Services<S, B, R>,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let request_id = format!("local-{}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
     let (parts, body) = request.into_parts();
@@ -74,8 +88,11 @@ async fn answer<S: Store, B: EventPublisher>(app: &App<S, B>, request: Request<I
         Err(_) => Bytes::new(),
     };
     let request = Request::from_parts(parts, body);
-    let response = if request.uri().path().starts_with(shared::telephony::BASE_PATH) {
-        shared::telephony::handle(app, request).instrument(span).await
+    let path = request.uri().path();
+    let response = if path.starts_with(shared::telephony::BASE_PATH) {
+        shared::telephony::handle(&app.telephony, request).instrument(span).await
+    } else if path.starts_with(shared::actions::BASE_PATH) {
+        shared::actions::handle(&app.actions, request).instrument(span).await
     } else {
         let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
         shared::respond::error(format, &ApiError::NotFound("The requested resource does not exist".into()))

@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use local_server::dev_keys::{DevKeys, DEV_ORG};
-use shared::app::{AwsApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS};
+use local_server::Services;
+use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS};
 use shared::auth::KeyRegistry;
+use shared::intelligence::InsightCategories;
 use tokio::net::TcpListener;
 
 const SEED_EXAMPLE: &str = r#"{"service":"AmazonConnectContactLens","events":[{"type":"IntelligenceSignal__Category","value":"OrderStatusCheckingHelp","startTime":1573503300},{"type":"IntelligenceSignal__Category","value":"CustomerAngry","startTime":1573503450}]}"#;
@@ -50,18 +52,24 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         retention_days: env_or("RETENTION_DAYS", &DEFAULT_RETENTION_DAYS.to_string()).parse()?,
     };
     let configured = std::env::var_os("TRUSTED_KEYS").is_some() || std::env::var_os("TRUSTED_KEYS_FILE").is_some();
+    // Each API gets its own registry, as each function loads its own.
     let (keys, dev) = if configured {
-        (KeyRegistry::from_env()?, None)
+        ([KeyRegistry::from_env()?, KeyRegistry::from_env()?], None)
     } else {
         let dev = DevKeys::load_or_create(&PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys")))?;
         let doc = std::fs::read_to_string(&dev.registry_file)?;
-        (KeyRegistry::from_json(&doc)?, Some(dev))
+        ([KeyRegistry::from_json(&doc)?, KeyRegistry::from_json(&doc)?], Some(dev))
     };
+    let [telephony_keys, actions_keys] = keys;
+    let categories = InsightCategories::from_env()?;
 
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
     shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name).await?;
     shared::provision::ensure_bus(&aws_sdk_eventbridge::Client::new(&sdk), &settings.event_bus_name).await?;
-    let app = Arc::new(AwsApp::new(&sdk, &settings, keys));
+    let app = Arc::new(Services {
+        telephony: AwsApp::new(&sdk, &settings, telephony_keys),
+        actions: AwsActionsApp::new(&sdk, &settings.table_name, actions_keys, categories),
+    });
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;

@@ -2,7 +2,10 @@
 
 use aws_config::BehaviorVersion;
 
+use crate::actions::ActionsApp;
 use crate::auth::{KeyRegistry, RegistryError};
+use crate::intelligence::categories::CategoriesError;
+use crate::intelligence::InsightCategories;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
 use crate::store::dynamo::DynamoStore;
@@ -33,6 +36,8 @@ pub enum ConfigError {
     Invalid { name: &'static str, why: String },
     #[error("trusted keys: {0}")]
     Keys(#[from] RegistryError),
+    #[error("insight categories: {0}")]
+    Categories(#[from] CategoriesError),
 }
 
 /// Deployment settings read from the environment (README, "Configuration").
@@ -89,5 +94,24 @@ impl AwsApp {
 impl<S: Store, B: EventPublisher> App<S, B> {
     pub fn with_ports(keys: KeyRegistry, store: S, bus: B) -> Self {
         Self { keys, store, bus }
+    }
+}
+
+pub type AwsActionsApp = ActionsApp<DynamoStore>;
+
+impl AwsActionsApp {
+    /// The read side: table, keys and categories; no event bus. Makes no AWS call.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table_name = std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
+        let keys = KeyRegistry::from_env()?;
+        let categories = InsightCategories::from_env()?;
+        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        Ok(Self::new(&sdk, &table_name, keys, categories))
+    }
+
+    pub fn new(sdk: &aws_config::SdkConfig, table_name: &str, keys: KeyRegistry, categories: InsightCategories) -> Self {
+        // Reads never write, so retention plays no part here.
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table_name, DEFAULT_RETENTION_DAYS);
+        Self { keys, store, categories }
     }
 }

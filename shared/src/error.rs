@@ -46,6 +46,9 @@ pub enum ApiError {
     Malformed { format: Format, message: String },
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// The actions endpoint's 401, whose body Salesforce fixes word for word (CONTRACT §3).
+    #[error("session expired or invalid")]
+    SessionInvalid,
     #[error("not found: {0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -66,7 +69,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) | Self::Malformed { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized(_) | Self::SessionInvalid => StatusCode::UNAUTHORIZED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -98,6 +101,7 @@ impl ApiError {
                 message.clone(),
             ),
             Self::Unauthorized(why) => one("INVALID_SESSION_ID", format!("Session expired or invalid: {why}")),
+            Self::SessionInvalid => one("INVALID_SESSION_ID", "Session expired or invalid".to_owned()),
             Self::NotFound(what) => one("NOT_FOUND", what.clone()),
             Self::MethodNotAllowed { allow } => {
                 one("METHOD_NOT_ALLOWED", format!("HTTP method not allowed; allowed: {allow}"))

@@ -3,6 +3,7 @@
 //! Salesforce error bodies, JWT verification, and the storage and event-bus ports with their
 //! AWS adapters.
 
+pub mod actions;
 pub mod app;
 pub mod auth;
 pub mod bus;
@@ -10,6 +11,7 @@ pub mod clock;
 pub mod error;
 pub mod format;
 pub mod intelligence;
+pub mod lambda;
 pub mod model;
 pub mod provision;
 pub mod respond;

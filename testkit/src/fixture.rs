@@ -7,8 +7,10 @@ use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
-use shared::app::{AwsApp, Settings, DEFAULT_EVENT_SOURCE};
+use local_server::Services;
+use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE};
 use shared::auth::KeyRegistry;
+use shared::intelligence::InsightCategories;
 use shared::store::items::SignalItem;
 
 use crate::keys::TestKeys;
@@ -57,7 +59,7 @@ pub struct Fixture {
     pub endpoint: String,
     pub sdk: SdkConfig,
     pub settings: Settings,
-    pub app: Arc<AwsApp>,
+    pub app: Arc<Services<shared::store::dynamo::DynamoStore, shared::bus::eventbridge::EventBridgeBus, shared::store::dynamo::DynamoStore>>,
     pub base_url: String,
     pub http: reqwest::Client,
     pub keys: &'static TestKeys,
@@ -94,8 +96,13 @@ impl Fixture {
             .expect("bus created");
         let queue_url = capture_queue(&sdk, &settings.event_bus_name, &id).await;
         let keys = TestKeys::get();
-        let registry = KeyRegistry::from_json(keys.registry()).expect("test registry loads");
-        let app = Arc::new(AwsApp::new(&sdk_config(app_endpoint).await, &settings, registry));
+        let registry = || KeyRegistry::from_json(keys.registry()).expect("test registry loads");
+        let app_sdk = sdk_config(app_endpoint).await;
+        let categories = InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let app = Arc::new(Services {
+            telephony: AwsApp::new(&app_sdk, &settings, registry()),
+            actions: AwsActionsApp::new(&app_sdk, &settings.table_name, registry(), categories),
+        });
         let addr = local_server::spawn(app.clone(), 0).await.expect("local server starts");
         Self {
             endpoint: endpoint.to_owned(),
@@ -115,6 +122,7 @@ impl Fixture {
             ("TABLE_NAME", self.settings.table_name.as_str()),
             ("EVENT_BUS_NAME", self.settings.event_bus_name.as_str()),
             ("TRUSTED_KEYS", self.keys.registry()),
+            ("INSIGHT_CATEGORIES", crate::keys::CATEGORIES),
             ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),

@@ -10,6 +10,11 @@ pub const ORG_A: &str = "00DHs00000Kmpyr";
 pub const ORG_B: &str = "00DB00000000002";
 pub const AUDIENCE: &str = "https://scrt.salesforce.com";
 
+/// The `INSIGHT_CATEGORIES` of the tests: org A watches for a competitor (an alert category).
+pub const CATEGORIES: &str = r#"{"categories":[
+  {"orgId":"00DHs00000Kmpyr","name":"Competitor","keywords":["Genius Solutions","Acme Telecom"],"alert":true}
+]}"#;
+
 /// Which registered key signs a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signer {

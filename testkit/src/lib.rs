@@ -9,6 +9,7 @@ pub mod keys;
 pub mod process;
 pub mod realtime;
 pub mod rie;
+pub mod telephony;
 
 pub use fixture::{Answer, Fixture};
 pub use keys::{TestKeys, ORG_A, ORG_B};

@@ -16,20 +16,6 @@ async fn main() -> Result<(), Error> {
 async fn handle(app: &AwsApp, request: Request) -> Result<Response<Body>, Error> {
     let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
-    let response = shared::telephony::handle(app, request.map(body_bytes))
-        .instrument(span)
-        .await;
-    Ok(response.map(|bytes| match String::from_utf8(bytes.to_vec()) {
-        Ok(text) => Body::Text(text),
-        Err(e) => Body::Binary(e.into_bytes()),
-    }))
-}
-
-fn body_bytes(body: Body) -> bytes::Bytes {
-    match body {
-        Body::Empty => bytes::Bytes::new(),
-        Body::Text(text) => text.into(),
-        Body::Binary(data) => data.into(),
-        _ => bytes::Bytes::new(),
-    }
+    let response = shared::telephony::handle(app, request.map(shared::lambda::request_body)).instrument(span).await;
+    Ok(response.map(shared::lambda::response_body))
 }

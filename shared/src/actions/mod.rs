@@ -1,0 +1,189 @@
+//! `/services/data/vNN.N/actions/standard/getConversationIntelligence` (CONTRACT §3): describe
+//! (`GET`, `HEAD`) and invoke (`POST`, 1..100 inputs, one result per input, in order).
+
+mod describe;
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::auth::{KeyRegistry, Permission};
+use crate::clock::now_secs;
+use crate::error::ApiError;
+use crate::format::Format;
+use crate::intelligence::{self, InsightCategories};
+use crate::model::{ConversationKey, OrgId};
+use crate::respond;
+use crate::store::ConversationReader;
+use crate::validate::{self, Problems};
+
+pub const BASE_PATH: &str = "/services/data/";
+pub const ACTION_NAME: &str = "getConversationIntelligence";
+/// The first API version that has the action.
+const FIRST_VERSION: u32 = 65;
+pub const MAX_INPUTS: usize = 100;
+
+/// What the action needs: keys, the read side of the store, and every tenant's categories.
+pub struct ActionsApp<R> {
+    pub keys: KeyRegistry,
+    pub store: R,
+    pub categories: InsightCategories,
+}
+
+/// Answers one `/services/data` request. Never fails: every error becomes its Salesforce answer.
+pub async fn handle<R: ConversationReader>(app: &ActionsApp<R>, request: Request<Bytes>) -> Response<Bytes> {
+    let format = Format::of_accept(request.headers());
+    match answer(app, &request, format).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::info!(status = err.status().as_u16(), error = %err, "action request refused");
+            respond::error(format, &err)
+        }
+    }
+}
+
+/// `v65.0` and later.
+fn supported_version(version: &str) -> bool {
+    let Some((major, minor)) = version.strip_prefix('v').and_then(|v| v.split_once('.')) else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(major) && digits(minor) && major.parse::<u32>().is_ok_and(|m| m >= FIRST_VERSION)
+}
+
+async fn answer<R: ConversationReader>(
+    app: &ActionsApp<R>,
+    request: &Request<Bytes>,
+    format: Format,
+) -> Result<Response<Bytes>, ApiError> {
+    let not_found = || ApiError::NotFound("The requested resource does not exist".into());
+    let rest = request.uri().path().strip_prefix(BASE_PATH).ok_or_else(not_found)?;
+    let Some((version, "actions/standard/getConversationIntelligence")) = rest.split_once('/') else {
+        return Err(not_found());
+    };
+    if !supported_version(version) {
+        return Err(ApiError::NotFound(format!("API version {version} is not supported: use v65.0 or later")));
+    }
+    let method = request.method();
+    if ![Method::GET, Method::HEAD, Method::POST].contains(method) {
+        return Err(ApiError::MethodNotAllowed { allow: "GET, HEAD, POST" });
+    }
+    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let token = app.keys.verify(header, Permission::IntelligenceRead, now_secs()).map_err(|e| {
+        tracing::info!(reason = %e, "action token refused");
+        ApiError::SessionInvalid
+    })?;
+    tracing::Span::current().record("tenant", token.org_id.as_str());
+    let org = OrgId::new(token.org_id);
+
+    if method == Method::POST {
+        return invoke(app, &org, request, format).await;
+    }
+    let mut response = respond::object(format, StatusCode::OK, &describe::description());
+    if method == Method::HEAD {
+        let length = response.body().len();
+        response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(length));
+        *response.body_mut() = Bytes::new();
+    }
+    Ok(response)
+}
+
+async fn invoke<R: ConversationReader>(
+    app: &ActionsApp<R>,
+    org: &OrgId,
+    request: &Request<Bytes>,
+    answer_format: Format,
+) -> Result<Response<Bytes>, ApiError> {
+    // A body without Content-Type is read as JSON, as Salesforce does.
+    let format = match request.headers().get(CONTENT_TYPE) {
+        None => Format::Json,
+        Some(_) => Format::of_request(request.headers())?,
+    };
+    let record_ids = inputs(format.parse(request.body())?, format)?;
+
+    let categories = app.categories.for_org(org.as_str());
+    // Inputs naming the same conversation share one read and one computation.
+    let mut computed: HashMap<ConversationKey, Option<Value>> = HashMap::new();
+    let mut results = Vec::with_capacity(record_ids.len());
+    for record_id in record_ids {
+        let Some(record_id) = record_id else {
+            results.push(failure("REQUIRED_FIELD_MISSING", "Required field is missing: recordId"));
+            continue;
+        };
+        let conversation = app.store.find_conversation(org, &record_id).await.map_err(|_| ApiError::Unavailable)?;
+        let outputs = match conversation {
+            None => None,
+            Some(conversation) => match computed.get(&conversation) {
+                Some(outputs) => outputs.clone(),
+                None => {
+                    let record = app.store.read_conversation(org, &conversation).await.map_err(|_| ApiError::Unavailable)?;
+                    let outputs = (!record.is_empty()).then(|| {
+                        serde_json::to_value(intelligence::compute(&record, categories)).expect("outputs serialise")
+                    });
+                    computed.insert(conversation, outputs.clone());
+                    outputs
+                }
+            },
+        };
+        results.push(match outputs {
+            Some(outputs) => json!({"actionName": ACTION_NAME, "errors": null, "isSuccess": true, "outputValues": outputs}),
+            // Another tenant's record is answered exactly as a missing one.
+            None => failure("NOT_FOUND", &format!("No voice call or conversation found for recordId {record_id}")),
+        });
+    }
+    Ok(respond::list(answer_format, StatusCode::OK, &results))
+}
+
+fn failure(status_code: &str, message: &str) -> Value {
+    json!({"actionName": ACTION_NAME, "errors": [{"statusCode": status_code, "message": message, "fields": ["recordId"]}],
+           "isSuccess": false, "outputValues": null})
+}
+
+/// The `recordId` of each input, in order (`None` where it is missing or blank). A body without
+/// `inputs` is a parser error, as Salesforce answers it.
+fn inputs(body: Value, format: Format) -> Result<Vec<Option<String>>, ApiError> {
+    let parser_error = |message: &str| ApiError::Malformed { format, message: message.to_owned() };
+    let Value::Object(mut obj) = body else {
+        return Err(parser_error("The request body must be an object with an inputs list"));
+    };
+    let inputs = obj.remove("inputs").filter(|v| !v.is_null()).ok_or_else(|| parser_error("Missing required field: inputs"))?;
+    let mut problems = Problems::default();
+    let inputs = problems.take(validate::list(inputs, 1, MAX_INPUTS, format), || "inputs".into());
+    let inputs = problems.finish(inputs)?.unwrap_or_default();
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            let id = input.get("recordId")?;
+            validate::text(id, 255).ok().map(|s| s.trim().to_owned())
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_65() {
+        for ok in ["v65.0", "v66.0", "v100.5"] {
+            assert!(supported_version(ok), "{ok}");
+        }
+        for bad in ["v64.0", "65.0", "v65", "vX.0", "v65.", "v.0", ""] {
+            assert!(!supported_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn inputs_are_read_in_order() {
+        let ids = inputs(json!({"inputs": [{"recordId": "a"}, {}, {"recordId": " "}, {"recordId": "b"}]}), Format::Json).unwrap();
+        assert_eq!(ids, [Some("a".to_owned()), None, None, Some("b".to_owned())]);
+        assert!(matches!(inputs(json!({}), Format::Json), Err(ApiError::Malformed { .. })));
+        assert!(matches!(inputs(json!({"inputs": []}), Format::Json), Err(ApiError::Validation(_))));
+        let many = vec![json!({"recordId": "a"}); MAX_INPUTS + 1];
+        assert!(matches!(inputs(json!({"inputs": many}), Format::Json), Err(ApiError::Validation(_))));
+        assert_eq!(inputs(json!({"inputs": {"recordId": "x"}}), Format::Xml).unwrap(), [Some("x".to_owned())]);
+    }
+}
