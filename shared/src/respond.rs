@@ -20,14 +20,18 @@ pub fn list(format: Format, status: StatusCode, items: &[Value]) -> Response<Byt
     build(format, status, format.render_list("Results", "Result", items))
 }
 
-/// The one mapping from an error to its answer.
+/// The one mapping from an error to its answer. JSON keeps the Salesforce field order
+/// (`message`, `errorCode`, `fields`).
 pub fn error(format: Format, err: &ApiError) -> Response<Bytes> {
-    let items: Vec<Value> = err
-        .body()
-        .iter()
-        .map(|e| serde_json::to_value(e).expect("error bodies serialise"))
-        .collect();
-    let mut response = build(format, err.status(), format.render_list("Errors", "Error", &items));
+    let body = err.body();
+    let bytes = match format {
+        Format::Json => serde_json::to_vec(&body).expect("error bodies serialise"),
+        Format::Xml => {
+            let items: Vec<Value> = body.iter().map(|e| serde_json::to_value(e).expect("error bodies serialise")).collect();
+            format.render_list("Errors", "Error", &items)
+        }
+    };
+    let mut response = build(format, err.status(), bytes);
     if let ApiError::MethodNotAllowed { allow } = err {
         response.headers_mut().insert(ALLOW, http::HeaderValue::from_static(allow));
     }

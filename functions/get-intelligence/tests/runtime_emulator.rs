@@ -1,0 +1,90 @@
+//! The get-intelligence binary under the Lambda runtime interface emulator, fed the action's API
+//! Gateway events of `events/`: the same answers as the local server, on the same data.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+use testkit::events::{self, http_call, TOKEN_PLACEHOLDER};
+use testkit::keys::Signer;
+use testkit::rie::Rie;
+use testkit::Fixture;
+
+const RECORD_PLACEHOLDER: &str = "{{RECORD_ID}}";
+
+fn bootstrap() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_get-intelligence"))
+}
+
+/// Records a call with a short transcript through the local server; returns its voiceCallId.
+async fn a_recorded_call(fx: &Fixture) -> String {
+    let token = || fx.keys.token(Signer::Writer);
+    let call = json!({"callCenterApiName": "scv4cc1", "vendorCallKey": "rie-call", "to": "+15550100", "from": "+15550199",
+                      "initiationMethod": "Inbound", "startTime": "2026-11-23T16:00:00Z",
+                      "participants": [{"participantKey": "+15550199", "type": "END_USER"}]});
+    let created = fx.post("/telephony/v1/voiceCalls", Some("application/json"), call.to_string(), Some(&token())).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let lines = [
+        ("agent", "HUMAN_AGENT", "Thanks for calling."),
+        ("+15550199", "END_USER", "Can you tell me about Genius Solutions pricing?"),
+        ("agent", "HUMAN_AGENT", "It's $40 a month; I'll send you a quote."),
+    ];
+    let messages: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (who, role, text))| {
+            let t = 1_795_449_601_000u64 + i as u64 * 5_000;
+            json!({"messageId": format!("m{i}"), "startTime": t, "endTime": t + 4_000, "content": text,
+                   "senderType": role, "participantId": who})
+        })
+        .collect();
+    let bulk = json!({"entries": [{"vendorCallKey": "rie-call", "messages": messages}]});
+    let answer = fx.post("/telephony/v1/voiceCalls/messages", Some("application/json"), bulk.to_string(), Some(&token())).await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    created.json()["voiceCallId"].as_str().expect("voiceCallId").to_owned()
+}
+
+#[tokio::test]
+async fn action_event_files_answer_as_the_local_server() {
+    let fx = Fixture::new().await;
+    let record_id = a_recorded_call(&fx).await;
+    let rie = Rie::start(bootstrap(), &fx.function_env());
+    let names = events::names("intelligence-");
+    assert_eq!(names.len(), 4, "{names:?}");
+
+    for name in &names {
+        let load = || {
+            let token = fx.keys.token(Signer::Reader);
+            events::load_with(name, &[(TOKEN_PLACEHOLDER, &token), (RECORD_PLACEHOLDER, &record_id)])
+        };
+        let lambda = rie.invoke(&load()).await;
+        let local = fx.replay(&http_call(&load())).await;
+
+        assert_eq!(local.status, 200, "{name}: {}", local.body);
+        assert_eq!(lambda["statusCode"], 200, "{name}: {lambda}");
+        assert_eq!(lambda["body"].as_str().unwrap_or_default(), local.body, "{name}");
+        let header = |h: &str| lambda["headers"][h].as_str().map(str::to_owned);
+        let local_header = |h: &str| local.headers.get(h).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("content-type"), local_header("content-type"), "{name}");
+        if name == "intelligence-head" {
+            assert!(local.body.is_empty());
+            assert_eq!(header("content-length"), local_header("content-length"), "{name}");
+        }
+    }
+
+    let answer = rie.invoke(&events::load_with("intelligence-invoke", &[(TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Reader)), (RECORD_PLACEHOLDER, &record_id)])).await;
+    let results: Value = serde_json::from_str(answer["body"].as_str().expect("body")).expect("JSON");
+    let categories: Vec<_> = results[0]["outputValues"]["momentInsights"].as_array().expect("moments").iter().map(|m| m["category"].clone()).collect();
+    // First moments tie on the second line: built-in categories come before the tenant's.
+    assert_eq!(categories, ["Question", "Pricing", "Competitor", "Next Step"]);
+    assert_eq!(results[1]["errors"][0]["statusCode"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn a_writer_token_is_refused_under_the_emulator() {
+    let fx = Fixture::new().await;
+    let rie = Rie::start(bootstrap(), &fx.function_env());
+    let event = events::load_with("intelligence-describe", &[(TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Writer))]);
+    let answer = rie.invoke(&event).await;
+    assert_eq!(answer["statusCode"], 401, "{answer}");
+    assert_eq!(answer["body"], r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#);
+}
