@@ -9,7 +9,7 @@ test:
 	scripts/test.sh
 
 bench:
-	cargo bench -p shared --bench handler
+	cargo bench -p shared
 
 lint:
 	cargo fmt --check

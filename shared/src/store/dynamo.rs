@@ -265,23 +265,28 @@ impl ConversationReader for DynamoStore {
     }
 
     async fn read_conversation(&self, org: &OrgId, conversation: &ConversationKey) -> Result<ConversationRecord, StoreError> {
-        let mut record = ConversationRecord::default();
-        for item in self.query_partition(conversation_pk(org, conversation)).await? {
-            let kind = match item.get("itemType") {
-                Some(AttributeValue::S(kind)) => kind.clone(),
-                _ => String::new(),
-            };
-            match kind.as_str() {
-                SIGNAL_ITEM => record.signals.push(decode(item)?),
-                MESSAGE_ITEM => record.messages.push(decode(item)?),
-                POST_CALL_ITEM => record.post_call.push(decode(item)?),
-                LEG_ITEM => record.legs.push(decode(item)?),
-                other => tracing::warn!(item_type = other, "unknown item in a conversation partition"),
-            }
-        }
-        record.sort();
-        Ok(record)
+        decode_conversation(self.query_partition(conversation_pk(org, conversation)).await?)
     }
+}
+
+/// A conversation partition's items, each read as the type its `itemType` names, in time order.
+pub fn decode_conversation(items: Vec<HashMap<String, AttributeValue>>) -> Result<ConversationRecord, StoreError> {
+    let mut record = ConversationRecord::default();
+    for item in items {
+        let Some(AttributeValue::S(kind)) = item.get("itemType") else {
+            tracing::warn!("an item without itemType in a conversation partition");
+            continue;
+        };
+        match kind.as_str() {
+            SIGNAL_ITEM => record.signals.push(decode(item)?),
+            MESSAGE_ITEM => record.messages.push(decode(item)?),
+            POST_CALL_ITEM => record.post_call.push(decode(item)?),
+            LEG_ITEM => record.legs.push(decode(item)?),
+            other => tracing::warn!(item_type = other, "unknown item in a conversation partition"),
+        }
+    }
+    record.sort();
+    Ok(record)
 }
 
 impl ReplayGuard for DynamoStore {
