@@ -38,12 +38,17 @@ impl DevKeys {
             });
             fs::write(&registry_file, serde_json::to_vec_pretty(&registry)?)?;
         }
-        Ok(Self { dir: dir.to_owned(), private_pem: fs::read_to_string(&private_file)?, registry_file })
+        Ok(Self {
+            dir: dir.to_owned(),
+            private_pem: fs::read_to_string(&private_file)?,
+            registry_file,
+        })
     }
 
     /// A token for the dev org, valid for 23 hours, without `jti` so it can be reused.
     pub fn token(&self, now: u64) -> String {
-        let claims = json!({ "iss": DEV_ORG, "sub": DEV_SUBJECT, "iat": now, "exp": now + 23 * 3600 });
+        let claims =
+            json!({ "iss": DEV_ORG, "sub": DEV_SUBJECT, "iat": now, "exp": now + 23 * 3600 });
         sign_rs256(&self.private_pem, &claims).expect("the generated dev key signs")
     }
 }
@@ -53,7 +58,12 @@ fn write_private(path: &Path, pem: &str) -> io::Result<()> {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut file = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
         file.write_all(pem.as_bytes())
     }
     #[cfg(not(unix))]

@@ -16,9 +16,9 @@ use hyper_util::rt::TokioIo;
 use shared::actions::ActionsApp;
 use shared::app::{App, Store};
 use shared::bus::EventPublisher;
-use shared::store::ConversationReader;
 use shared::error::ApiError;
 use shared::format::{Format, MAX_BODY_BYTES};
+use shared::store::ConversationReader;
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
@@ -30,8 +30,11 @@ pub struct Services<S, B, R> {
 }
 
 /// Accepts connections until `shutdown` completes.
-pub async fn serve<S, B, R>(listener: TcpListener, app: Arc<Services<S, B, R>>, shutdown: impl Future<Output = ()>)
-where
+pub async fn serve<S, B, R>(
+    listener: TcpListener,
+    app: Arc<Services<S, B, R>>,
+    shutdown: impl Future<Output = ()>,
+) where
     S: Store + 'static,
     B: EventPublisher + 'static,
     R: ConversationReader + 'static,
@@ -60,7 +63,10 @@ where
 }
 
 /// Binds `127.0.0.1:port` (0 picks a free port) and serves in the background; for tests.
-pub async fn spawn<S, B, R>(app: Arc<Services<S, B, R>>, port: u16) -> std::io::Result<std::net::SocketAddr>
+pub async fn spawn<S, B, R>(
+    app: Arc<Services<S, B, R>>,
+    port: u16,
+) -> std::io::Result<std::net::SocketAddr>
 where
     S: Store + 'static,
     B: EventPublisher + 'static,
@@ -84,18 +90,27 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
     // One byte over the limit is enough for the handler to answer 413 itself.
     let body = match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Bytes::from(vec![b' '; MAX_BODY_BYTES + 1]),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Bytes::from(vec![b' '; MAX_BODY_BYTES + 1])
+        }
         Err(_) => Bytes::new(),
     };
     let request = Request::from_parts(parts, body);
     let path = request.uri().path();
     let response = if path.starts_with(shared::telephony::BASE_PATH) {
-        shared::telephony::handle(&app.telephony, request).instrument(span).await
+        shared::telephony::handle(&app.telephony, request)
+            .instrument(span)
+            .await
     } else if path.starts_with(shared::actions::BASE_PATH) {
-        shared::actions::handle(&app.actions, request).instrument(span).await
+        shared::actions::handle(&app.actions, request)
+            .instrument(span)
+            .await
     } else {
         let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
-        shared::respond::error(format, &ApiError::NotFound("The requested resource does not exist".into()))
+        shared::respond::error(
+            format,
+            &ApiError::NotFound("The requested resource does not exist".into()),
+        )
     };
     response.map(Full::new)
 }

@@ -51,21 +51,30 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         event_source: env_or("EVENT_SOURCE", DEFAULT_EVENT_SOURCE),
         retention_days: env_or("RETENTION_DAYS", &DEFAULT_RETENTION_DAYS.to_string()).parse()?,
     };
-    let configured = std::env::var_os("TRUSTED_KEYS").is_some() || std::env::var_os("TRUSTED_KEYS_FILE").is_some();
+    let configured = std::env::var_os("TRUSTED_KEYS").is_some()
+        || std::env::var_os("TRUSTED_KEYS_FILE").is_some();
     // Each API gets its own registry, as each function loads its own.
     let (keys, dev) = if configured {
         ([KeyRegistry::from_env()?, KeyRegistry::from_env()?], None)
     } else {
         let dev = DevKeys::load_or_create(&PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys")))?;
         let doc = std::fs::read_to_string(&dev.registry_file)?;
-        ([KeyRegistry::from_json(&doc)?, KeyRegistry::from_json(&doc)?], Some(dev))
+        (
+            [KeyRegistry::from_json(&doc)?, KeyRegistry::from_json(&doc)?],
+            Some(dev),
+        )
     };
     let [telephony_keys, actions_keys] = keys;
     let categories = InsightCategories::from_env()?;
 
     let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name).await?;
-    shared::provision::ensure_bus(&aws_sdk_eventbridge::Client::new(&sdk), &settings.event_bus_name).await?;
+    shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name)
+        .await?;
+    shared::provision::ensure_bus(
+        &aws_sdk_eventbridge::Client::new(&sdk),
+        &settings.event_bus_name,
+    )
+    .await?;
     let app = Arc::new(Services {
         telephony: AwsApp::new(&sdk, &settings, telephony_keys),
         actions: AwsActionsApp::new(&sdk, &settings.table_name, actions_keys, categories),
@@ -73,10 +82,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
-    println!("API listening on http://{addr} (table {}, bus {})", settings.table_name, settings.event_bus_name);
+    println!(
+        "API listening on http://{addr} (table {}, bus {})",
+        settings.table_name, settings.event_bus_name
+    );
     if let Some(dev) = dev {
         let token = dev.token(shared::clock::now_secs());
-        println!("Dev keys in {} (org {DEV_ORG}); this token is valid for 23 hours:\n", dev.dir.display());
+        println!(
+            "Dev keys in {} (org {DEV_ORG}); this token is valid for 23 hours:\n",
+            dev.dir.display()
+        );
         println!("TOKEN={token}\n");
         println!(
             "curl -i -X POST http://{addr}/telephony/v1/voiceCalls/5324881f-1e84-4367-8930-f69a74b30ca6/realtimeConversationEvents \\\n  \

@@ -230,7 +230,7 @@ async fn tenant_b_creating_a_call_with_tenant_a_key_gets_its_own_record() {
                 .collect::<Vec<_>>(),
             "voiceCallId"
         ),
-        [b_id.clone()]
+        [b_id.as_str()]
     );
 
     let all = fx.stored_data().await;
@@ -271,4 +271,74 @@ async fn another_tenants_voice_call_id_is_just_a_key() {
         )
         .await;
     answer.assert_refused("org A naming org B's parent", &["parentVoiceCallId"]);
+}
+
+/// CONTRACT §2.1: "Every validation error lists each offending field with its path, not just the
+/// first." A path key that is one of our voiceCallIds is such an error.
+#[tokio::test]
+async fn a_voice_call_id_path_key_is_named_with_the_bodys_other_errors() {
+    let fx = Fixture::new().await;
+    let (_, first_id, _, _) = transferred_call(&fx).await;
+    let stored = fx.stored_data().await;
+
+    let signals = body_of(vec![category("", 1_000)]);
+    let answer = fx
+        .post_json_as(Signer::Writer, &events_path(&first_id), &signals)
+        .await;
+    answer.assert_refused("real-time events", &["vendorCallKey", "events[0].value"]);
+    assert_eq!(fx.stored_data().await, stored, "nothing stored");
+}
+
+/// CONTRACT §2.1's rule for every route: each offending field is named, not just the first.
+#[tokio::test]
+async fn every_bulk_entry_keyed_by_a_voice_call_id_is_named() {
+    let fx = Fixture::new().await;
+    let (_, first_id, _, transfer_id) = transferred_call(&fx).await;
+    let stored = fx.stored_data().await;
+
+    let single = vec![message("m-1", 0, 1_000, "Hi", "END_USER")];
+    let bulk = bulk_of(vec![
+        bulk_entry(&first_id, single.clone()),
+        bulk_entry(&fresh_key(), single.clone()),
+        bulk_entry(&transfer_id, single),
+    ]);
+    let answer = fx
+        .post_json_as(Signer::Writer, BULK_MESSAGES_PATH, &bulk)
+        .await;
+    answer.assert_refused(
+        "two entries keyed by voiceCallIds",
+        &["entries[0].vendorCallKey", "entries[2].vendorCallKey"],
+    );
+    assert_eq!(fx.stored_data().await, stored, "nothing stored");
+}
+
+#[tokio::test]
+async fn a_percent_encoded_transfer_key_in_the_path_resolves_like_the_body_key() {
+    let fx = Fixture::new().await;
+    let first_key = fresh_key();
+    let transfer_key = format!("billing/é {}", fresh_key());
+    let encoded = transfer_key
+        .replace('/', "%2F")
+        .replace('é', "%C3%A9")
+        .replace(' ', "%20");
+    let first = fx
+        .record_call(Signer::Writer, &inbound_call(&first_key))
+        .await;
+    fx.record_call(Signer::Writer, &transfer_call(&transfer_key, &first))
+        .await;
+
+    let single = message("m-1", 0, 1_000, "Hello", "END_USER");
+    expect_accepted(&fx, Signer::Writer, &messages_path(&encoded), &single).await;
+    let post_call = post_call_of(vec![post_call_sentiment(json!(1), 0, 1_000, "AGENT")]);
+    expect_accepted(&fx, Signer::Writer, &post_call_path(&encoded), &post_call).await;
+    let signals = body_of(vec![category("CustomerAngry", 1_000)]);
+    expect_accepted(&fx, Signer::Writer, &events_path(&encoded), &signals).await;
+
+    let conversation = fx.conversation_raw(ORG_A, &first_key).await;
+    assert_eq!(conversation.len(), 2 + 3, "{conversation:#?}");
+    assert!(conversation
+        .iter()
+        .filter(|i| i["itemType"] != "LEG")
+        .all(|i| i["vendorCallKey"] == json!(transfer_key)));
+    assert!(fx.conversation_raw(ORG_A, &transfer_key).await.is_empty());
 }

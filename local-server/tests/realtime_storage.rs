@@ -106,31 +106,43 @@ async fn storing_the_same_event_again_keeps_one_copy_last_write_wins() {
         "startTime": 5, "participant": "CUSTOMER", "score": score, "details": details})
     };
     let first = json!({"service": "First", "events": [event(10, json!({"BeginOffsetMillis": 1}))]});
-    let answer = fx.post_events(&key, &first, &fx.keys.token(Signer::Writer)).await;
+    let answer = fx
+        .post_events(&key, &first, &fx.keys.token(Signer::Writer))
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
     let stored = fx.conversation_items(ORG_A, &key).await;
     assert_eq!(stored.len(), 1);
 
     // Same (type, value, participant, startTime): the same event, whatever else it carries.
-    let again = json!({"service": "Second", "events": [event(20, json!({"BeginOffsetMillis": 2}))]});
-    let answer = fx.post_events(&key, &again, &fx.keys.token(Signer::Writer)).await;
+    let again =
+        json!({"service": "Second", "events": [event(20, json!({"BeginOffsetMillis": 2}))]});
+    let answer = fx
+        .post_events(&key, &again, &fx.keys.token(Signer::Writer))
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
     let now = fx.conversation_items(ORG_A, &key).await;
     assert_eq!(now.len(), 1, "stored once: {now:?}");
     assert_eq!(now[0].sk, stored[0].sk);
-    assert_eq!((now[0].service.as_str(), now[0].score), ("Second", Some(20.0)));
+    assert_eq!(
+        (now[0].service.as_str(), now[0].score),
+        ("Second", Some(20.0))
+    );
     assert_eq!(now[0].details, Some(json!({"BeginOffsetMillis": 2})));
 }
 
 #[tokio::test]
 async fn retrying_later_keeps_the_same_items() {
     let fx = Fixture::new().await;
-    let answer = fx.post_events(SEED_KEY, &seed_categories(), &fx.keys.token(Signer::Writer)).await;
+    let answer = fx
+        .post_events(SEED_KEY, &seed_categories(), &fx.keys.token(Signer::Writer))
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
     let stored = fx.conversation_items(ORG_A, SEED_KEY).await;
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let answer = fx.post_events(SEED_KEY, &seed_categories(), &fx.keys.token(Signer::Writer)).await;
+    let answer = fx
+        .post_events(SEED_KEY, &seed_categories(), &fx.keys.token(Signer::Writer))
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
     let mut again = fx.conversation_items(ORG_A, SEED_KEY).await;
     assert_eq!(again.len(), stored.len());

@@ -11,7 +11,14 @@ async fn seed_first_example_is_stored_and_published() {
         {"type": "IntelligenceSignal__Category", "value": "OrderStatusCheckingHelp", "startTime": 1573503300},
         {"type": "IntelligenceSignal__Category", "value": "CustomerAngry", "startTime": 1573503450}]});
     let path = format!("/telephony/v1/voiceCalls/{KEY}/realtimeConversationEvents");
-    let answer = fx.post(&path, Some("application/json"), body.to_string(), Some(&fx.keys.token(Signer::Writer))).await;
+    let answer = fx
+        .post(
+            &path,
+            Some("application/json"),
+            body.to_string(),
+            Some(&fx.keys.token(Signer::Writer)),
+        )
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
     assert_eq!(answer.json(), json!({"status": "202 Accepted"}));
     let items = fx.conversation_items(ORG_A, KEY).await;

@@ -21,7 +21,13 @@ fn categories(n: u64, persist: bool) -> String {
 }
 
 async fn post(fx: &Fixture, body: String) -> testkit::Answer {
-    fx.post(&path(), Some("application/json"), body, Some(&fx.keys.token(Signer::Writer))).await
+    fx.post(
+        &path(),
+        Some("application/json"),
+        body,
+        Some(&fx.keys.token(Signer::Writer)),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -35,7 +41,11 @@ async fn a_stopped_emulator_answers_503() {
         let answer = post(&fx, categories(2, persist)).await;
         assert_eq!(answer.status, 503, "{}", answer.body);
         assert_eq!(answer.error_code(), "SERVER_UNAVAILABLE");
-        assert!(!answer.body.contains("dispatch") && !answer.body.contains("127.0.0.1"), "no SDK detail leaks: {}", answer.body);
+        assert!(
+            !answer.body.contains("dispatch") && !answer.body.contains("127.0.0.1"),
+            "no SDK detail leaks: {}",
+            answer.body
+        );
     }
 }
 
@@ -48,8 +58,14 @@ async fn throttled_writes_answer_503_and_nothing_is_published() {
     let answer = post(&fx, categories(3, true)).await;
     assert_eq!(answer.status, 503, "{}", answer.body);
     assert!(fx.conversation_items(ORG_A, KEY).await.is_empty());
-    assert!(fx.published().await.is_empty(), "a signal that was not stored is not announced");
-    assert!(proxy.batch_writes() >= 2, "the SDK retried the throttled call");
+    assert!(
+        fx.published().await.is_empty(),
+        "a signal that was not stored is not announced"
+    );
+    assert!(
+        proxy.batch_writes() >= 2,
+        "the SDK retried the throttled call"
+    );
 }
 
 #[tokio::test]
@@ -63,7 +79,11 @@ async fn unprocessed_items_are_resent_until_all_are_written() {
     assert_eq!(answer.status, 202, "{}", answer.body);
     let stored = fx.conversation_items(ORG_A, KEY).await;
     assert_eq!(stored.len(), 30);
-    assert_eq!(proxy.batch_writes(), 2 + 4, "each partial write was followed by a re-send");
+    assert_eq!(
+        proxy.batch_writes(),
+        2 + 4,
+        "each partial write was followed by a re-send"
+    );
     assert_eq!(fx.published().await.len(), 30);
 }
 
@@ -77,7 +97,10 @@ async fn unprocessed_items_beyond_the_retry_bound_answer_503() {
     let answer = post(&fx, categories(25, true)).await;
     assert_eq!(answer.status, 503, "{}", answer.body);
     // Bounded: the first try plus the backoff's retries, then give up.
-    assert_eq!(proxy.batch_writes(), 1 + shared::store::Backoff::default().retries);
+    assert_eq!(
+        proxy.batch_writes(),
+        1 + shared::store::Backoff::default().retries
+    );
     assert!(fx.published().await.is_empty());
 }
 
@@ -88,13 +111,35 @@ async fn events_the_bus_keeps_failing_answer_503() {
     proxy.set(Fault::FailPutEvents);
 
     let token = fx.keys.token(Signer::Writer);
-    let answer = fx.post(&path(), Some("application/json"), categories(12, false), Some(&token)).await;
-    assert_eq!(answer.status, 503, "a persist:false event that could not be published: {}", answer.body);
-    assert_eq!(fx.item_count().await, 0, "nothing stored, and the token id released");
+    let answer = fx
+        .post(
+            &path(),
+            Some("application/json"),
+            categories(12, false),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        answer.status, 503,
+        "a persist:false event that could not be published: {}",
+        answer.body
+    );
+    assert_eq!(
+        fx.item_count().await,
+        0,
+        "nothing stored, and the token id released"
+    );
 
     // The caller's retry of the 503 with the same token is not refused as a replay.
     proxy.set(Fault::None);
-    let answer = fx.post(&path(), Some("application/json"), categories(12, false), Some(&token)).await;
+    let answer = fx
+        .post(
+            &path(),
+            Some("application/json"),
+            categories(12, false),
+            Some(&token),
+        )
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
     assert_eq!(fx.published().await.len(), 12);
     proxy.set(Fault::FailPutEvents);

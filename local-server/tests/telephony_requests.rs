@@ -1,6 +1,7 @@
-//! Retries and tokens on the voice call, transcript and post-call routes (CONTRACT §1, §2):
-//! a retry with a fresh token duplicates nothing, a replayed `jti` is a `401` that stores
-//! nothing, and only `events:write` keys may write.
+//! Retries, tokens and request formats on the voice call, transcript and post-call routes
+//! (CONTRACT §1, §2): a retry with a fresh token duplicates nothing, even when it overlaps the
+//! first request; a replayed `jti` is a `401` that stores nothing; only `events:write` keys may
+//! write; and the common format rules hold on every route.
 
 use serde_json::{json, Value};
 use testkit::keys::Signer;
@@ -16,6 +17,7 @@ async fn post_with(fx: &Fixture, token: &str, path: &str, body: &Value) -> Answe
         .await
 }
 
+#[track_caller]
 fn assert_replay_refused(case: &str, answer: &Answer) {
     assert_eq!(answer.status, 401, "{case}: {}", answer.body);
     assert_eq!(answer.error_code(), "INVALID_SESSION_ID", "{case}");
@@ -259,4 +261,112 @@ async fn a_token_without_events_write_is_401_on_every_route() {
         "nothing stored, not even a token id"
     );
     assert!(fx.published().await.is_empty());
+}
+
+#[tokio::test]
+async fn overlapping_retries_of_a_create_record_one_call() {
+    let fx = Fixture::new().await;
+    let key = fresh_key();
+    let body = inbound_call(&key);
+    let create = || fx.post_json_as(Signer::Writer, VOICE_CALLS_PATH, &body);
+    let answers = tokio::join!(create(), create(), create(), create());
+    let answers = [answers.0, answers.1, answers.2, answers.3];
+    for answer in &answers {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(
+            answer.body, answers[0].body,
+            "every attempt answers the one record"
+        );
+    }
+    let stored = fx.stored_data().await;
+    assert_eq!(
+        stored.len(),
+        3,
+        "one record, vendor key and leg: {stored:#?}"
+    );
+
+    // Overlapping transfer legs of that call, and overlapping message retries.
+    let parent = answers[0].json()["voiceCallId"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let transfer = transfer_call(&fresh_key(), &parent);
+    let create = || fx.post_json_as(Signer::Writer, VOICE_CALLS_PATH, &transfer);
+    let (a, b, c) = tokio::join!(create(), create(), create());
+    assert_eq!(
+        (a.status, b.status, c.status),
+        (200, 200, 200),
+        "{} {} {}",
+        a.body,
+        b.body,
+        c.body
+    );
+    assert!(
+        a.body == b.body && b.body == c.body,
+        "{} {} {}",
+        a.body,
+        b.body,
+        c.body
+    );
+    let bulk = bulk_of(vec![bulk_entry(
+        &key,
+        vec![message("m-1", 0, 1, "Hi", "END_USER")],
+    )]);
+    let send = || fx.post_json_as(Signer::Writer, BULK_MESSAGES_PATH, &bulk);
+    let (a, b, c) = tokio::join!(send(), send(), send());
+    assert_eq!((a.status, b.status, c.status), (202, 202, 202));
+    let conversation = fx.conversation_raw(ORG_A, &key).await;
+    assert_eq!(
+        conversation.len(),
+        3,
+        "two legs and one message: {conversation:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_common_format_rules_hold_on_every_route() {
+    let fx = Fixture::new().await;
+    let (key, transfer_key) = (fresh_key(), fresh_key());
+    for (path, body) in requests(&key, &transfer_key, "0LQ000000000001GAA") {
+        let token = || fx.keys.token(Signer::Writer);
+        let answer = fx
+            .post(&path, Some("text/plain"), body.to_string(), Some(&token()))
+            .await;
+        assert_eq!(answer.status, 415, "{path}: {}", answer.body);
+        let answer = fx.post(&path, None, body.to_string(), Some(&token())).await;
+        assert_eq!(
+            answer.status, 415,
+            "{path} without Content-Type: {}",
+            answer.body
+        );
+        let answer = fx
+            .post(&path, Some(JSON), "{\"truncated\": ", Some(&token()))
+            .await;
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+        assert_eq!(answer.error_code(), "JSON_PARSER_ERROR", "{path}");
+        let doctype =
+            "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x \"y\">]><r><service>&x;</service></r>";
+        let answer = fx
+            .post(&path, Some("application/xml"), doctype, Some(&token()))
+            .await;
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+        assert_eq!(answer.xml_error_fields(), Vec::<String>::new(), "{path}");
+        assert!(
+            answer.body.contains("XML_PARSER_ERROR"),
+            "{path}: {}",
+            answer.body
+        );
+        let huge = json!({"padding": "x".repeat(1024 * 1024)}).to_string();
+        let answer = fx.post(&path, Some(JSON), huge, Some(&token())).await;
+        assert_eq!(answer.status, 413, "{path}: {}", answer.body);
+        let answer = fx
+            .send(
+                fx.http
+                    .get(format!("{}{path}", fx.base_url))
+                    .bearer_auth(token()),
+            )
+            .await;
+        assert_eq!(answer.status, 405, "GET {path}: {}", answer.body);
+    }
+    assert_eq!(fx.item_count().await, 0, "nothing stored, no token used up");
 }

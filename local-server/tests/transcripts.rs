@@ -204,6 +204,11 @@ async fn every_message_field_is_validated_with_its_path() {
             vec!["content"],
         ),
         (
+            "content over 32768 chars",
+            json!({"content": "é".repeat(32 * 1024 + 1)}),
+            vec!["content"],
+        ),
+        (
             "senderType missing",
             json!({"senderType": null}),
             vec!["senderType"],
@@ -248,20 +253,40 @@ async fn every_message_field_is_validated_with_its_path() {
         "an array instead of one message: {}",
         answer.body
     );
+    for raw_key in ["%0A", "", &"k".repeat(256)] {
+        let answer = fx
+            .post_json_as(Signer::Writer, &messages_path(raw_key), &valid)
+            .await;
+        answer.assert_refused(&format!("path key {raw_key:?}"), &["vendorCallKey"]);
+    }
+    let no_content = with_changes(&valid, json!({"content": null}));
     let answer = fx
-        .post_json_as(Signer::Writer, &messages_path("%0A"), &valid)
+        .post_json_as(Signer::Writer, &messages_path(""), &no_content)
         .await;
-    answer.assert_refused("a control character as path key", &["vendorCallKey"]);
+    answer.assert_refused(
+        "path key and body both wrong",
+        &["vendorCallKey", "content"],
+    );
     assert!(fx.stored_data().await.is_empty(), "nothing stored");
 
-    // Equal start and end is a valid (instantaneous) message.
-    let instant = with_changes(&valid, json!({"endTime": T0 + 1000}));
-    assert_eq!(
-        fx.post_json_as(Signer::Writer, &messages_path(&key), &instant)
-            .await
-            .status,
-        202
+    // Edge values: equal start and end, the longest content, unknown fields.
+    let edge = with_changes(
+        &valid,
+        json!({"endTime": T0 + 1000, "content": "é".repeat(32 * 1024), "senderType": "virtual_agent",
+               "unknownField": [1, 2]}),
     );
+    let answer = fx
+        .post_json_as(Signer::Writer, &messages_path(&key), &edge)
+        .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let stored = fx.conversation_raw(ORG_A, &key).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["senderType"], json!("VIRTUAL_AGENT"));
+    assert_eq!(
+        stored[0]["content"].as_str().map(|c| c.chars().count()),
+        Some(32 * 1024)
+    );
+    assert!(stored[0].get("unknownField").is_none());
 }
 
 #[tokio::test]

@@ -57,7 +57,10 @@ impl EventPublisher for DiscardBus {
 /// Runs a future that never waits (in-process ports) to completion without a runtime.
 fn ready<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("in-process ports never wait"),
     }
@@ -89,7 +92,10 @@ fn measure(mut f: impl FnMut()) -> Measure {
         calls += n;
     }
     per_call.sort_by(f64::total_cmp);
-    Measure { nanos: per_call[per_call.len() / 2], bytes: bytes as f64 / calls as f64 }
+    Measure {
+        nanos: per_call[per_call.len() / 2],
+        bytes: bytes as f64 / calls as f64,
+    }
 }
 
 fn body(events: usize) -> String {
@@ -111,16 +117,25 @@ fn main() {
     let keys = KeyRegistry::from_json(&registry.to_string()).expect("registry");
     let now = now_secs();
     // No jti: the bench replays one token; replay protection is a DynamoDB call in production.
-    let token = sign_rs256(&pair.private_pkcs8_pem, &json!({"iss": "00DHs00000Kmpyr", "sub": "scv4cc1", "iat": now, "exp": now + 3600}))
-        .expect("token");
+    let token = sign_rs256(
+        &pair.private_pkcs8_pem,
+        &json!({"iss": "00DHs00000Kmpyr", "sub": "scv4cc1", "iat": now, "exp": now + 3600}),
+    )
+    .expect("token");
     let authorization = format!("Bearer {token}");
     let app = App::with_ports(keys, MemoryStore::new(90), DiscardBus);
-    let floor_key = DecodingKey::from_rsa_pem(pair.public_spki_pem.as_bytes()).expect("decoding key");
+    let floor_key =
+        DecodingKey::from_rsa_pem(pair.public_spki_pem.as_bytes()).expect("decoding key");
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_required_spec_claims(&["exp", "iat", "iss", "sub"]);
 
-    println!("real-time events handler vs floor (serde_json parse + one RS256 verify), per request");
-    println!("{:>7} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7}", "events", "handler", "floor", "ratio", "handler B", "floor B", "ratio");
+    println!(
+        "real-time events handler vs floor (serde_json parse + one RS256 verify), per request"
+    );
+    println!(
+        "{:>7} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7}",
+        "events", "handler", "floor", "ratio", "handler B", "floor B", "ratio"
+    );
     for events in [1, 25] {
         let body = Bytes::from(body(events));
         let request = || {
@@ -142,7 +157,10 @@ fn main() {
         let floor = measure(|| {
             let parsed: Value = serde_json::from_slice(black_box(&body)).expect("json");
             black_box(parsed);
-            black_box(jsonwebtoken::decode::<Value>(black_box(&token), &floor_key, &validation).expect("verifies"));
+            black_box(
+                jsonwebtoken::decode::<Value>(black_box(&token), &floor_key, &validation)
+                    .expect("verifies"),
+            );
         });
         println!(
             "{events:>7} {:>10.1}µs {:>10.1}µs {:>6.2}× {:>11.0}B {:>11.0}B {:>6.2}×",

@@ -40,7 +40,10 @@ fn item<T: Serialize>(value: T) -> Item {
 fn long_call() -> Vec<Item> {
     let pk = "00DHs00000Kmpyr#CONV#long-call".to_owned();
     let mut items = Vec::new();
-    for (i, id) in ["0LQ000000000001GAA", "0LQ000000000002GAA"].iter().enumerate() {
+    for (i, id) in ["0LQ000000000001GAA", "0LQ000000000002GAA"]
+        .iter()
+        .enumerate()
+    {
         items.push(item(LegItem {
             pk: pk.clone(),
             sk: format!("LEG#{id}"),
@@ -49,7 +52,10 @@ fn long_call() -> Vec<Item> {
             vendor_call_key: format!("leg-{i}"),
             initiation_method: if i == 0 { "Inbound" } else { "Transfer" }.into(),
             start_time_millis: (START + i as u64 * TWO_HOURS / 2) as i64,
-            participants: vec![ParticipantAttr { participant_key: "+15550199".into(), kind: "END_USER".into() }],
+            participants: vec![ParticipantAttr {
+                participant_key: "+15550199".into(),
+                kind: "END_USER".into(),
+            }],
             parent_voice_call_id: (i == 1).then(|| "0LQ000000000001GAA".into()),
             expires_at: 0,
         }));
@@ -57,7 +63,11 @@ fn long_call() -> Vec<Item> {
     let step = TWO_HOURS / 5_000;
     for i in 0..5_000u64 {
         let start = START + i * step;
-        let (speaker, role) = if i % 2 == 0 { ("Speaker 1", "HUMAN_AGENT") } else { ("Speaker 2", "END_USER") };
+        let (speaker, role) = if i % 2 == 0 {
+            ("Speaker 1", "HUMAN_AGENT")
+        } else {
+            ("Speaker 2", "END_USER")
+        };
         items.push(item(MessageItem {
             pk: pk.clone(),
             sk: format!("MSG#m{i}"),
@@ -81,7 +91,11 @@ fn long_call() -> Vec<Item> {
     for i in 0..2_000u64 {
         let at = START + i * signal_step;
         let sentiment = i % 2 == 0;
-        let value = if sentiment { format!("{}.00", (i as i64 % 1_500) - 750) } else { ["CustomerAngry", "Escalation", "OrderStatus"][i as usize % 3].to_owned() };
+        let value = if sentiment {
+            format!("{}.00", (i as i64 % 1_500) - 750)
+        } else {
+            ["CustomerAngry", "Escalation", "OrderStatus"][i as usize % 3].to_owned()
+        };
         items.push(item(SignalItem {
             pk: pk.clone(),
             sk: format!("SIG#{at:020}#{i:032x}"),
@@ -91,7 +105,12 @@ fn long_call() -> Vec<Item> {
             vendor_call_key: "leg-0".into(),
             service: "AmazonConnectContactLens".into(),
             provider: Some("amazon-connect".into()),
-            signal_type: if sentiment { "IntelligenceSignal__Sentiment" } else { "IntelligenceSignal__Category" }.into(),
+            signal_type: if sentiment {
+                "IntelligenceSignal__Sentiment"
+            } else {
+                "IntelligenceSignal__Category"
+            }
+            .into(),
             sentiment: sentiment.then(|| value.parse().expect("number")),
             value,
             start_time: at,
@@ -132,7 +151,12 @@ fn item_size(item: &Item) -> usize {
         match v {
             AttributeValue::S(s) => s.len(),
             AttributeValue::N(n) => n.len().div_ceil(2) + 1,
-            AttributeValue::M(m) => 3 + m.iter().map(|(k, v)| k.len() + value_size(v)).sum::<usize>(),
+            AttributeValue::M(m) => {
+                3 + m
+                    .iter()
+                    .map(|(k, v)| k.len() + value_size(v))
+                    .sum::<usize>()
+            }
             AttributeValue::L(l) => 3 + l.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
             _ => 1,
         }
@@ -168,10 +192,18 @@ fn main() {
     let floor = measure(&items, |items| {
         for item in items {
             match item.get("itemType") {
-                Some(AttributeValue::S(k)) if k == "MESSAGE" => drop(black_box(from_item::<MessageItem>(item).expect("message"))),
-                Some(AttributeValue::S(k)) if k == "SIGNAL" => drop(black_box(from_item::<SignalItem>(item).expect("signal"))),
-                Some(AttributeValue::S(k)) if k == "LEG" => drop(black_box(from_item::<LegItem>(item).expect("leg"))),
-                _ => drop(black_box(from_item::<PostCallItem>(item).expect("post call"))),
+                Some(AttributeValue::S(k)) if k == "MESSAGE" => {
+                    drop(black_box(from_item::<MessageItem>(item).expect("message")))
+                }
+                Some(AttributeValue::S(k)) if k == "SIGNAL" => {
+                    drop(black_box(from_item::<SignalItem>(item).expect("signal")))
+                }
+                Some(AttributeValue::S(k)) if k == "LEG" => {
+                    drop(black_box(from_item::<LegItem>(item).expect("leg")))
+                }
+                _ => drop(black_box(
+                    from_item::<PostCallItem>(item).expect("post call"),
+                )),
             }
         }
     });
@@ -187,9 +219,18 @@ fn main() {
     let bytes: usize = items.iter().map(item_size).sum();
     let pages = bytes.div_ceil(1024 * 1024);
     println!("intelligence for a 2-hour call: 5,000 transcript entries, 2,000 signals, 100 post-call turns, 2 legs");
-    println!("  floor (deserialise the items):               {:>9.2} ms", floor.as_secs_f64() * 1e3);
-    println!("  invocation (decode, compute, render JSON):   {:>9.2} ms", full.as_secs_f64() * 1e3);
-    println!("  ratio:                                       {:>9.2}×", full.as_secs_f64() / floor.as_secs_f64());
+    println!(
+        "  floor (deserialise the items):               {:>9.2} ms",
+        floor.as_secs_f64() * 1e3
+    );
+    println!(
+        "  invocation (decode, compute, render JSON):   {:>9.2} ms",
+        full.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio:                                       {:>9.2}×",
+        full.as_secs_f64() / floor.as_secs_f64()
+    );
     println!("  answer: {answer_bytes} bytes of JSON");
     println!(
         "  DynamoDB requests per invocation: {} (1 Query for the recordId + {pages} Query page(s) of ≤1 MB for {:.2} MB of items, the minimum)",

@@ -4,10 +4,10 @@ use aws_config::BehaviorVersion;
 
 use crate::actions::ActionsApp;
 use crate::auth::{KeyRegistry, RegistryError};
-use crate::intelligence::categories::CategoriesError;
-use crate::intelligence::InsightCategories;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
+use crate::intelligence::categories::CategoriesError;
+use crate::intelligence::InsightCategories;
 use crate::store::dynamo::DynamoStore;
 use crate::store::{ReplayGuard, TelephonyStore};
 
@@ -51,7 +51,8 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let required = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
+        let required =
+            |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
         let retention_days = match std::env::var("RETENTION_DAYS") {
             Err(_) => DEFAULT_RETENTION_DAYS,
             Ok(v) => v
@@ -59,12 +60,16 @@ impl Settings {
                 .parse::<u32>()
                 .ok()
                 .filter(|d| *d > 0)
-                .ok_or_else(|| ConfigError::Invalid { name: "RETENTION_DAYS", why: "must be a whole number of days ≥ 1".into() })?,
+                .ok_or_else(|| ConfigError::Invalid {
+                    name: "RETENTION_DAYS",
+                    why: "must be a whole number of days ≥ 1".into(),
+                })?,
         };
         Ok(Self {
             table_name: required("TABLE_NAME")?,
             event_bus_name: required("EVENT_BUS_NAME")?,
-            event_source: std::env::var("EVENT_SOURCE").unwrap_or_else(|_| DEFAULT_EVENT_SOURCE.to_owned()),
+            event_source: std::env::var("EVENT_SOURCE")
+                .unwrap_or_else(|_| DEFAULT_EVENT_SOURCE.to_owned()),
             retention_days,
         })
     }
@@ -81,7 +86,11 @@ impl AwsApp {
     }
 
     pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, keys: KeyRegistry) -> Self {
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table_name, settings.retention_days);
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            &settings.table_name,
+            settings.retention_days,
+        );
         let bus = EventBridgeBus::new(
             aws_sdk_eventbridge::Client::new(sdk),
             &settings.event_bus_name,
@@ -102,16 +111,30 @@ pub type AwsActionsApp = ActionsApp<DynamoStore>;
 impl AwsActionsApp {
     /// The read side: table, keys and categories; no event bus. Makes no AWS call.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let table_name = std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
+        let table_name =
+            std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
         let keys = KeyRegistry::from_env()?;
         let categories = InsightCategories::from_env()?;
         let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
         Ok(Self::new(&sdk, &table_name, keys, categories))
     }
 
-    pub fn new(sdk: &aws_config::SdkConfig, table_name: &str, keys: KeyRegistry, categories: InsightCategories) -> Self {
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        table_name: &str,
+        keys: KeyRegistry,
+        categories: InsightCategories,
+    ) -> Self {
         // Reads never write, so retention plays no part here.
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), table_name, DEFAULT_RETENTION_DAYS);
-        Self { keys, store, categories }
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            table_name,
+            DEFAULT_RETENTION_DAYS,
+        );
+        Self {
+            keys,
+            store,
+            categories,
+        }
     }
 }

@@ -2,5 +2,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Unix time in whole seconds.
 pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

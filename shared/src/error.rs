@@ -26,13 +26,21 @@ impl FieldError {
     pub fn missing(path: impl Into<String>) -> Self {
         let path = path.into();
         let message = format!("Required field is missing: {path}");
-        Self { path, code: FieldErrorCode::Missing, message }
+        Self {
+            path,
+            code: FieldErrorCode::Missing,
+            message,
+        }
     }
 
     pub fn invalid(path: impl Into<String>, why: impl std::fmt::Display) -> Self {
         let path = path.into();
         let message = format!("{path}: {why}");
-        Self { path, code: FieldErrorCode::Invalid, message }
+        Self {
+            path,
+            code: FieldErrorCode::Invalid,
+            message,
+        }
     }
 }
 
@@ -80,7 +88,13 @@ impl ApiError {
 
     /// The Salesforce REST error list: one element per problem, `fields` only where it applies.
     pub fn body(&self) -> Vec<ErrorBody> {
-        let one = |code: &'static str, message: String| vec![ErrorBody { message, error_code: code, fields: None }];
+        let one = |code: &'static str, message: String| {
+            vec![ErrorBody {
+                message,
+                error_code: code,
+                fields: None,
+            }]
+        };
         match self {
             Self::Validation(errors) => errors
                 .iter()
@@ -100,19 +114,27 @@ impl ApiError {
                 },
                 message.clone(),
             ),
-            Self::Unauthorized(why) => one("INVALID_SESSION_ID", format!("Session expired or invalid: {why}")),
-            Self::SessionInvalid => one("INVALID_SESSION_ID", "Session expired or invalid".to_owned()),
+            Self::Unauthorized(why) => one(
+                "INVALID_SESSION_ID",
+                format!("Session expired or invalid: {why}"),
+            ),
+            Self::SessionInvalid => one(
+                "INVALID_SESSION_ID",
+                "Session expired or invalid".to_owned(),
+            ),
             Self::NotFound(what) => one("NOT_FOUND", what.clone()),
-            Self::MethodNotAllowed { allow } => {
-                one("METHOD_NOT_ALLOWED", format!("HTTP method not allowed; allowed: {allow}"))
-            }
+            Self::MethodNotAllowed { allow } => one(
+                "METHOD_NOT_ALLOWED",
+                format!("HTTP method not allowed; allowed: {allow}"),
+            ),
             Self::UnsupportedMediaType => one(
                 "UNSUPPORTED_MEDIA_TYPE",
                 "Content-Type must be application/json or application/xml".to_owned(),
             ),
-            Self::PayloadTooLarge => {
-                one("REQUEST_ENTITY_TOO_LARGE", "The request body exceeds 1 MiB".to_owned())
-            }
+            Self::PayloadTooLarge => one(
+                "REQUEST_ENTITY_TOO_LARGE",
+                "The request body exceeds 1 MiB".to_owned(),
+            ),
             Self::Unavailable => one(
                 "SERVER_UNAVAILABLE",
                 "The service is temporarily unavailable; retry the request".to_owned(),

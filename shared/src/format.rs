@@ -101,8 +101,14 @@ mod tests {
 
     #[test]
     fn media_types_with_parameters() {
-        assert_eq!(Format::from_media_type("application/json; charset=UTF-8"), Some(Format::Json));
-        assert_eq!(Format::from_media_type("Application/XML"), Some(Format::Xml));
+        assert_eq!(
+            Format::from_media_type("application/json; charset=UTF-8"),
+            Some(Format::Json)
+        );
+        assert_eq!(
+            Format::from_media_type("Application/XML"),
+            Some(Format::Xml)
+        );
         assert_eq!(Format::from_media_type("text/plain"), None);
         assert_eq!(Format::from_media_type(""), None);
     }
@@ -116,7 +122,10 @@ mod tests {
     #[test]
     fn accept_prefers_first_known_type() {
         let mut h = HeaderMap::new();
-        h.insert(ACCEPT, HeaderValue::from_static("text/html, application/xml;q=0.9, */*"));
+        h.insert(
+            ACCEPT,
+            HeaderValue::from_static("text/html, application/xml;q=0.9, */*"),
+        );
         assert_eq!(Format::of_accept(&h), Format::Xml);
         h.insert(ACCEPT, HeaderValue::from_static("*/*"));
         assert_eq!(Format::of_accept(&h), Format::Json);

@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 use crate::store::items::{TIME_INDEX, TIME_KEY};
@@ -18,12 +18,25 @@ pub struct ProvisionError(String);
 
 /// Creates the single table (`pk`/`sk`, on-demand, TTL on `expiresAt`, local index `byTime` on
 /// `timeKey`) unless it exists.
-pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), ProvisionError> {
-    if client.describe_table().table_name(name).send().await.is_ok() {
+pub async fn ensure_table(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> Result<(), ProvisionError> {
+    if client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok()
+    {
         return Ok(());
     }
     let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder().attribute_name(name).key_type(kind).build().expect("complete")
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("complete")
     };
     let attr = |name: &str| {
         AttributeDefinition::builder()
@@ -46,7 +59,11 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
                 .index_name(TIME_INDEX)
                 .key_schema(key("pk", KeyType::Hash))
                 .key_schema(key(TIME_KEY, KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .expect("complete"),
         )
@@ -57,16 +74,28 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
         .update_time_to_live()
         .table_name(name)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().attribute_name(TTL_ATTRIBUTE).enabled(true).build().expect("complete"),
+            TimeToLiveSpecification::builder()
+                .attribute_name(TTL_ATTRIBUTE)
+                .enabled(true)
+                .build()
+                .expect("complete"),
         )
         .send()
         .await
-        .map_err(|e| ProvisionError(format!("UpdateTimeToLive {name}: {}", DisplayErrorContext(&e))))?;
+        .map_err(|e| {
+            ProvisionError(format!(
+                "UpdateTimeToLive {name}: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
     Ok(())
 }
 
 /// Creates the event bus unless it exists.
-pub async fn ensure_bus(client: &aws_sdk_eventbridge::Client, name: &str) -> Result<(), ProvisionError> {
+pub async fn ensure_bus(
+    client: &aws_sdk_eventbridge::Client,
+    name: &str,
+) -> Result<(), ProvisionError> {
     if client.describe_event_bus().name(name).send().await.is_ok() {
         return Ok(());
     }
@@ -75,6 +104,11 @@ pub async fn ensure_bus(client: &aws_sdk_eventbridge::Client, name: &str) -> Res
         .name(name)
         .send()
         .await
-        .map_err(|e| ProvisionError(format!("CreateEventBus {name}: {}", aws_sdk_eventbridge::error::DisplayErrorContext(&e))))?;
+        .map_err(|e| {
+            ProvisionError(format!(
+                "CreateEventBus {name}: {}",
+                aws_sdk_eventbridge::error::DisplayErrorContext(&e)
+            ))
+        })?;
     Ok(())
 }

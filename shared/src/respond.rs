@@ -17,7 +17,11 @@ pub fn object(format: Format, status: StatusCode, value: &Value) -> Response<Byt
 }
 
 pub fn list(format: Format, status: StatusCode, items: &[Value]) -> Response<Bytes> {
-    build(format, status, format.render_list("Results", "Result", items))
+    build(
+        format,
+        status,
+        format.render_list("Results", "Result", items),
+    )
 }
 
 /// The one mapping from an error to its answer. JSON keeps the Salesforce field order
@@ -27,13 +31,18 @@ pub fn error(format: Format, err: &ApiError) -> Response<Bytes> {
     let bytes = match format {
         Format::Json => serde_json::to_vec(&body).expect("error bodies serialise"),
         Format::Xml => {
-            let items: Vec<Value> = body.iter().map(|e| serde_json::to_value(e).expect("error bodies serialise")).collect();
+            let items: Vec<Value> = body
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("error bodies serialise"))
+                .collect();
             format.render_list("Errors", "Error", &items)
         }
     };
     let mut response = build(format, err.status(), bytes);
     if let ApiError::MethodNotAllowed { allow } = err {
-        response.headers_mut().insert(ALLOW, http::HeaderValue::from_static(allow));
+        response
+            .headers_mut()
+            .insert(ALLOW, http::HeaderValue::from_static(allow));
     }
     response
 }

@@ -154,7 +154,9 @@ pub fn optional_text(obj: &Map<String, Value>, name: &str, max: usize) -> Check<
 
 /// A required string of 1..=`max` characters.
 pub fn required_text(obj: &Map<String, Value>, name: &str, max: usize) -> Check<String> {
-    required(obj, name).and_then(|v| text(v, max)).map(str::to_owned)
+    required(obj, name)
+        .and_then(|v| text(v, max))
+        .map(str::to_owned)
 }
 
 /// A non-negative integer, as a JSON number or a string of digits (XML has only strings).
@@ -164,7 +166,9 @@ pub fn unsigned(value: &Value) -> Check<u64> {
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     };
-    parsed.ok_or(Refusal::Invalid("must be an integer greater than or equal to 0".into()))
+    parsed.ok_or(Refusal::Invalid(
+        "must be an integer greater than or equal to 0".into(),
+    ))
 }
 
 /// A finite decimal given as a JSON number or a string, as exact decimal text.
@@ -257,7 +261,15 @@ mod tests {
 
     #[test]
     fn non_numbers_are_rejected() {
-        for v in [json!("abc"), json!(""), json!("."), json!("NaN"), json!("inf"), json!(true), json!({})] {
+        for v in [
+            json!("abc"),
+            json!(""),
+            json!("."),
+            json!("NaN"),
+            json!("inf"),
+            json!(true),
+            json!({}),
+        ] {
             assert_eq!(hundredths(v.clone()), None, "{v}");
         }
     }
@@ -278,7 +290,9 @@ mod tests {
         assert_eq!(p.take(text(&json!(""), 5), || "a".into()), None);
         assert_eq!(p.take(text(&json!("toolong"), 5), || "b".into()), None);
         assert_eq!(p.take(boolean(&json!("maybe")), || "c".into()), None);
-        let ApiError::Validation(fields) = p.finish(()).unwrap_err() else { panic!() };
+        let ApiError::Validation(fields) = p.finish(()).unwrap_err() else {
+            panic!()
+        };
         let got: Vec<_> = fields.iter().map(|f| (f.path.as_str(), f.code)).collect();
         use crate::error::FieldErrorCode::{Invalid, Missing};
         assert_eq!(got, [("a", Missing), ("b", Invalid), ("c", Invalid)]);

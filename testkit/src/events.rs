@@ -52,7 +52,10 @@ pub struct HttpCall {
 
 pub fn http_call(event: &Value) -> HttpCall {
     HttpCall {
-        method: event["requestContext"]["http"]["method"].as_str().expect("method").to_owned(),
+        method: event["requestContext"]["http"]["method"]
+            .as_str()
+            .expect("method")
+            .to_owned(),
         path: event["rawPath"].as_str().expect("rawPath").to_owned(),
         headers: event["headers"]
             .as_object()

@@ -42,17 +42,25 @@ impl FaultProxy {
             batch_writes: Arc::new(AtomicU32::new(0)),
             client: reqwest::Client::new(),
         });
-        let proxy = Self { url, fault: state.fault.clone(), calls: state.batch_writes.clone() };
+        let proxy = Self {
+            url,
+            fault: state.fault.clone(),
+            calls: state.batch_writes.clone(),
+        };
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let state = state.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
                         let state = state.clone();
                         async move { Ok::<_, std::convert::Infallible>(state.answer(request).await) }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -79,8 +87,17 @@ struct State {
 impl State {
     async fn answer(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
-        let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-        let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let body = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
         let fault = *self.fault.lock().expect("lock");
         let is_batch_write = target.ends_with(".BatchWriteItem");
         if is_batch_write {
@@ -99,8 +116,9 @@ impl State {
             Fault::FailPutEvents if target.ends_with(".PutEvents") => {
                 let request: Value = serde_json::from_slice(&body).unwrap_or_default();
                 let n = request["Entries"].as_array().map_or(0, Vec::len);
-                let entries: Vec<Value> =
-                    (0..n).map(|_| json!({"ErrorCode": "InternalFailure", "ErrorMessage": "injected"})).collect();
+                let entries: Vec<Value> = (0..n)
+                    .map(|_| json!({"ErrorCode": "InternalFailure", "ErrorMessage": "injected"}))
+                    .collect();
                 json_response(200, &json!({"FailedEntryCount": n, "Entries": entries}))
             }
             _ => self.forward(&parts, body).await,
@@ -108,10 +126,17 @@ impl State {
     }
 
     /// Forwards the first item of each table and returns the others as unprocessed.
-    async fn partial_batch_write(&self, parts: &http::request::Parts, body: &Bytes) -> Response<Full<Bytes>> {
+    async fn partial_batch_write(
+        &self,
+        parts: &http::request::Parts,
+        body: &Bytes,
+    ) -> Response<Full<Bytes>> {
         let mut request: Value = serde_json::from_slice(body).expect("BatchWriteItem JSON");
         let mut unprocessed = serde_json::Map::new();
-        for (table, items) in request["RequestItems"].as_object_mut().expect("RequestItems") {
+        for (table, items) in request["RequestItems"]
+            .as_object_mut()
+            .expect("RequestItems")
+        {
             let items = items.as_array_mut().expect("item list");
             let rest: Vec<Value> = items.drain(1..).collect();
             if !rest.is_empty() {
@@ -126,7 +151,11 @@ impl State {
     }
 
     async fn forward(&self, parts: &http::request::Parts, body: Bytes) -> Response<Full<Bytes>> {
-        let url = format!("{}{}", self.upstream, parts.uri.path_and_query().map_or("/", |p| p.as_str()));
+        let url = format!(
+            "{}{}",
+            self.upstream,
+            parts.uri.path_and_query().map_or("/", |p| p.as_str())
+        );
         let mut request = self.client.request(parts.method.clone(), url).body(body);
         for (name, value) in &parts.headers {
             // The body may have been rewritten; reqwest sets the length itself.
@@ -141,7 +170,8 @@ impl State {
                 out = out.header(name, value);
             }
         }
-        out.body(Full::new(response.bytes().await.unwrap_or_default())).expect("response")
+        out.body(Full::new(response.bytes().await.unwrap_or_default()))
+            .expect("response")
     }
 }
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde_json::Value;
 use local_server::Services;
+use serde_json::Value;
 use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE};
 use shared::auth::KeyRegistry;
 use shared::intelligence::InsightCategories;
@@ -21,7 +21,9 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "testkit"))
+        .credentials_provider(Credentials::new(
+            "testing", "testing", None, None, "testkit",
+        ))
         .load()
         .await
 }
@@ -36,13 +38,16 @@ pub struct Answer {
 
 impl Answer {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("answer is not JSON ({e}): {}", self.body))
     }
 
     /// Every `fields` entry of a Salesforce error body.
     pub fn error_fields(&self) -> Vec<String> {
         let body = self.json();
-        let errors = body.as_array().unwrap_or_else(|| panic!("error body is not an array: {}", self.body));
+        let errors = body
+            .as_array()
+            .unwrap_or_else(|| panic!("error body is not an array: {}", self.body));
         errors
             .iter()
             .flat_map(|e| e["fields"].as_array().cloned().unwrap_or_default())
@@ -51,7 +56,10 @@ impl Answer {
     }
 
     pub fn error_code(&self) -> String {
-        self.json()[0]["errorCode"].as_str().unwrap_or_default().to_owned()
+        self.json()[0]["errorCode"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 }
 
@@ -59,7 +67,13 @@ pub struct Fixture {
     pub endpoint: String,
     pub sdk: SdkConfig,
     pub settings: Settings,
-    pub app: Arc<Services<shared::store::dynamo::DynamoStore, shared::bus::eventbridge::EventBridgeBus, shared::store::dynamo::DynamoStore>>,
+    pub app: Arc<
+        Services<
+            shared::store::dynamo::DynamoStore,
+            shared::bus::eventbridge::EventBridgeBus,
+            shared::store::dynamo::DynamoStore,
+        >,
+    >,
     pub base_url: String,
     pub http: reqwest::Client,
     pub keys: &'static TestKeys,
@@ -91,19 +105,25 @@ impl Fixture {
         shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name)
             .await
             .expect("table created");
-        shared::provision::ensure_bus(&aws_sdk_eventbridge::Client::new(&sdk), &settings.event_bus_name)
-            .await
-            .expect("bus created");
+        shared::provision::ensure_bus(
+            &aws_sdk_eventbridge::Client::new(&sdk),
+            &settings.event_bus_name,
+        )
+        .await
+        .expect("bus created");
         let queue_url = capture_queue(&sdk, &settings.event_bus_name, &id).await;
         let keys = TestKeys::get();
         let registry = || KeyRegistry::from_json(keys.registry()).expect("test registry loads");
         let app_sdk = sdk_config(app_endpoint).await;
-        let categories = InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let categories =
+            InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
         let app = Arc::new(Services {
             telephony: AwsApp::new(&app_sdk, &settings, registry()),
             actions: AwsActionsApp::new(&app_sdk, &settings.table_name, registry(), categories),
         });
-        let addr = local_server::spawn(app.clone(), 0).await.expect("local server starts");
+        let addr = local_server::spawn(app.clone(), 0)
+            .await
+            .expect("local server starts");
         Self {
             endpoint: endpoint.to_owned(),
             sdk,
@@ -135,8 +155,17 @@ impl Fixture {
     }
 
     /// POSTs `body` to `path` on the local server.
-    pub async fn post(&self, path: &str, content_type: Option<&str>, body: impl Into<String>, token: Option<&str>) -> Answer {
-        let mut request = self.http.post(format!("{}{path}", self.base_url)).body(body.into());
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: impl Into<String>,
+        token: Option<&str>,
+    ) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .body(body.into());
         if let Some(ct) = content_type {
             request = request.header("content-type", ct);
         }
@@ -151,7 +180,11 @@ impl Fixture {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.text().await.expect("a text body");
-        Answer { status, headers, body }
+        Answer {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Every item of one conversation partition (all item types), read with a paginated Query.
@@ -173,7 +206,8 @@ impl Fixture {
     /// One conversation's transcript, read as the service reads it: one paginated Query on the
     /// `byTime` index.
     pub async fn transcript(&self, org: &str, conversation: &str) -> Vec<Value> {
-        self.query(org, conversation, Some(shared::store::items::TIME_INDEX)).await
+        self.query(org, conversation, Some(shared::store::items::TIME_INDEX))
+            .await
     }
 
     async fn query(&self, org: &str, conversation: &str, index: Option<&str>) -> Vec<Value> {
@@ -183,7 +217,10 @@ impl Fixture {
             .table_name(&self.settings.table_name)
             .set_index_name(index.map(str::to_owned))
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(format!("{org}#CONV#{conversation}")))
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(format!("{org}#CONV#{conversation}")),
+            )
             .into_paginator()
             .items()
             .send()
@@ -205,7 +242,9 @@ impl Fixture {
             .send()
             .await
             .expect("get item");
-        output.item.map(|i| serde_dynamo::aws_sdk_dynamodb_1::from_item(i).expect("item read as JSON"))
+        output
+            .item
+            .map(|i| serde_dynamo::aws_sdk_dynamodb_1::from_item(i).expect("item read as JSON"))
     }
 
     /// How many items the whole table holds (a test-only Scan).
@@ -240,12 +279,19 @@ impl Fixture {
                 break;
             }
             for message in messages {
-                let envelope: Value = serde_json::from_str(message.body().unwrap_or("{}")).expect("event JSON");
+                let envelope: Value =
+                    serde_json::from_str(message.body().unwrap_or("{}")).expect("event JSON");
                 assert_eq!(envelope["detail-type"], "IntelligenceSignal");
                 assert_eq!(envelope["source"], DEFAULT_EVENT_SOURCE);
                 out.push(envelope["detail"].clone());
                 if let Some(handle) = message.receipt_handle() {
-                    client.delete_message().queue_url(&self.queue_url).receipt_handle(handle).send().await.expect("delete");
+                    client
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .expect("delete");
                 }
             }
         }
@@ -257,7 +303,14 @@ impl Fixture {
 /// An SQS queue receiving everything published on `bus`, as an administrator's rule would.
 async fn capture_queue(sdk: &SdkConfig, bus: &str, id: &str) -> String {
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let queue_url = sqs.create_queue().queue_name(format!("q-{id}")).send().await.expect("queue").queue_url.expect("url");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(format!("q-{id}"))
+        .send()
+        .await
+        .expect("queue")
+        .queue_url
+        .expect("url");
     let attrs = sqs
         .get_queue_attributes()
         .queue_url(&queue_url)
@@ -267,7 +320,10 @@ async fn capture_queue(sdk: &SdkConfig, bus: &str, id: &str) -> String {
         .expect("queue attributes");
     let arn = attrs
         .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
+        .and_then(|a| {
+            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+                .cloned()
+        })
         .expect("queue arn");
     let events = aws_sdk_eventbridge::Client::new(sdk);
     events
@@ -282,7 +338,13 @@ async fn capture_queue(sdk: &SdkConfig, bus: &str, id: &str) -> String {
         .put_targets()
         .rule(format!("r-{id}"))
         .event_bus_name(bus)
-        .targets(aws_sdk_eventbridge::types::Target::builder().id("capture").arn(arn).build().expect("target"))
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("capture")
+                .arn(arn)
+                .build()
+                .expect("target"),
+        )
         .send()
         .await
         .expect("targets");
@@ -293,7 +355,10 @@ impl Fixture {
     /// Sends what an API Gateway event asks for to the local server.
     pub async fn replay(&self, call: &crate::events::HttpCall) -> Answer {
         let method = reqwest::Method::from_bytes(call.method.as_bytes()).expect("method");
-        let mut request = self.http.request(method, format!("{}{}", self.base_url, call.path)).body(call.body.clone());
+        let mut request = self
+            .http
+            .request(method, format!("{}{}", self.base_url, call.path))
+            .body(call.body.clone());
         for (name, value) in &call.headers {
             request = request.header(name, value);
         }

@@ -104,14 +104,20 @@ impl TestKeys {
                 claims.insert(name, value);
             }
         }
-        sign_rs256(&self.pair(signer).private_pkcs8_pem, &Value::Object(claims)).expect("test keys sign")
+        sign_rs256(&self.pair(signer).private_pkcs8_pem, &Value::Object(claims))
+            .expect("test keys sign")
     }
 }
 
 /// A self-signed certificate for `pair`, as the Salesforce setup flow registers one.
 fn certificate(pair: &RsaKeyPair) -> String {
-    let key = rcgen::KeyPair::from_pem_and_sign_algo(&pair.private_pkcs8_pem, &rcgen::PKCS_RSA_SHA256)
-        .expect("rcgen loads the RSA key");
-    let params = rcgen::CertificateParams::new(vec!["call-center.example".to_owned()]).expect("params");
-    params.self_signed(&key).expect("self-signed certificate").pem()
+    let key =
+        rcgen::KeyPair::from_pem_and_sign_algo(&pair.private_pkcs8_pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("rcgen loads the RSA key");
+    let params =
+        rcgen::CertificateParams::new(vec!["call-center.example".to_owned()]).expect("params");
+    params
+        .self_signed(&key)
+        .expect("self-signed certificate")
+        .pem()
 }

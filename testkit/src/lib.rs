@@ -5,6 +5,7 @@
 pub mod events;
 pub mod fault_proxy;
 pub mod fixture;
+pub mod intelligence;
 pub mod keys;
 pub mod process;
 pub mod realtime;
@@ -16,5 +17,8 @@ pub use keys::{TestKeys, ORG_A, ORG_B};
 
 /// The workspace root, for finding `events/` and the installed tools.
 pub fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("testkit sits in the workspace").to_owned()
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit sits in the workspace")
+        .to_owned()
 }

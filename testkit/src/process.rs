@@ -31,7 +31,10 @@ impl Drop for Guarded {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 /// Starts `command` (which must listen on `port`) and waits until the port accepts connections.
@@ -43,8 +46,9 @@ pub fn start(mut command: Command, port: u16, what: &str) -> Guarded {
             Ok(())
         });
     }
-    let log = std::fs::File::create(std::env::temp_dir().join(format!("testkit-{what}-{port}.log")))
-        .expect("a log file in the temp dir");
+    let log =
+        std::fs::File::create(std::env::temp_dir().join(format!("testkit-{what}-{port}.log")))
+            .expect("a log file in the temp dir");
     let mut child = command
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log handle"))
@@ -56,7 +60,10 @@ pub fn start(mut command: Command, port: u16, what: &str) -> Guarded {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("{what} exited with {status} before listening on port {port}");
         }
-        assert!(Instant::now() < deadline, "{what} did not listen on port {port} within 60 s");
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on port {port} within 60 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Guarded { child, port }
@@ -73,11 +80,18 @@ fn tool(env: &str, default: PathBuf) -> PathBuf {
 }
 
 pub fn moto_server_bin() -> PathBuf {
-    tool("MOTO_SERVER", crate::workspace_root().join(".venv-moto/bin/moto_server"))
+    tool(
+        "MOTO_SERVER",
+        crate::workspace_root().join(".venv-moto/bin/moto_server"),
+    )
 }
 
 pub fn rie_bin() -> PathBuf {
-    let arch = if cfg!(target_arch = "aarch64") { "arm64" } else { "x86_64" };
+    let arch = if cfg!(target_arch = "aarch64") {
+        "arm64"
+    } else {
+        "x86_64"
+    };
     let default = crate::workspace_root()
         .join(".venv/lib/python3.11/site-packages/samcli/local/rapid")
         .join(format!("aws-lambda-rie-{arch}"));

@@ -26,14 +26,27 @@ impl Rie {
             .arg(format!("127.0.0.1:{}", free_port()))
             .arg(bootstrap)
             .envs(env.iter().map(|(k, v)| (k, v)));
-        Self { process: start(command, port, "rie"), http: reqwest::Client::new() }
+        Self {
+            process: start(command, port, "rie"),
+            http: reqwest::Client::new(),
+        }
     }
 
     /// Invokes the function with `event` and returns what it answered.
     pub async fn invoke(&self, event: &Value) -> Value {
-        let url = format!("{}/2015-03-31/functions/function/invocations", self.process.url());
-        let response = self.http.post(url).json(event).send().await.expect("the emulator answers");
+        let url = format!(
+            "{}/2015-03-31/functions/function/invocations",
+            self.process.url()
+        );
+        let response = self
+            .http
+            .post(url)
+            .json(event)
+            .send()
+            .await
+            .expect("the emulator answers");
         let text = response.text().await.expect("a body");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("invocation answer is not JSON ({e}): {text}"))
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("invocation answer is not JSON ({e}): {text}"))
     }
 }

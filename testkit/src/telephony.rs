@@ -2,7 +2,6 @@
 //! paths, body builders for voice call records, transcript messages and post-call sentiment,
 //! one-call posting with a fresh token, and reads of what the table holds.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 
 use crate::fixture::{Answer, Fixture};
@@ -121,6 +120,7 @@ pub fn texts(items: &[&Value], field: &str) -> Vec<String> {
 
 impl Answer {
     /// Asserts a `400` naming exactly `fields` (in any order); `case` names the case.
+    #[track_caller]
     pub fn assert_refused(&self, case: &str, fields: &[&str]) {
         assert_eq!(self.status, 400, "{case}: {}", self.body);
         let mut named = self.error_fields();
@@ -190,24 +190,5 @@ impl Fixture {
                 )
             })
             .collect()
-    }
-
-    /// Whether the used-token record of `jti` for `org` exists.
-    pub async fn token_id_recorded(&self, org: &str, jti: &str) -> bool {
-        let client = aws_sdk_dynamodb::Client::new(&self.sdk);
-        client
-            .get_item()
-            .table_name(&self.settings.table_name)
-            .key("pk", AttributeValue::S(format!("{org}#JTI#{jti}")))
-            .key(
-                "sk",
-                AttributeValue::S(shared::store::items::TOKEN_ITEM.to_owned()),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("get item")
-            .item
-            .is_some()
     }
 }

@@ -14,8 +14,13 @@ async fn main() -> Result<(), Error> {
 }
 
 async fn handle(app: &AwsActionsApp, request: Request) -> Result<Response<Body>, Error> {
-    let request_id = request.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+    let request_id = request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .unwrap_or_default();
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
-    let response = shared::actions::handle(app, request.map(shared::lambda::request_body)).instrument(span).await;
+    let response = shared::actions::handle(app, request.map(shared::lambda::request_body))
+        .instrument(span)
+        .await;
     Ok(response.map(shared::lambda::response_body))
 }

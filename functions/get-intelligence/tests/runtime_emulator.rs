@@ -21,12 +21,27 @@ async fn a_recorded_call(fx: &Fixture) -> String {
     let call = json!({"callCenterApiName": "scv4cc1", "vendorCallKey": "rie-call", "to": "+15550100", "from": "+15550199",
                       "initiationMethod": "Inbound", "startTime": "2026-11-23T16:00:00Z",
                       "participants": [{"participantKey": "+15550199", "type": "END_USER"}]});
-    let created = fx.post("/telephony/v1/voiceCalls", Some("application/json"), call.to_string(), Some(&token())).await;
+    let created = fx
+        .post(
+            "/telephony/v1/voiceCalls",
+            Some("application/json"),
+            call.to_string(),
+            Some(&token()),
+        )
+        .await;
     assert_eq!(created.status, 200, "{}", created.body);
     let lines = [
         ("agent", "HUMAN_AGENT", "Thanks for calling."),
-        ("+15550199", "END_USER", "Can you tell me about Genius Solutions pricing?"),
-        ("agent", "HUMAN_AGENT", "It's $40 a month; I'll send you a quote."),
+        (
+            "+15550199",
+            "END_USER",
+            "Can you tell me about Genius Solutions pricing?",
+        ),
+        (
+            "agent",
+            "HUMAN_AGENT",
+            "It's $40 a month; I'll send you a quote.",
+        ),
     ];
     let messages: Vec<Value> = lines
         .iter()
@@ -38,9 +53,19 @@ async fn a_recorded_call(fx: &Fixture) -> String {
         })
         .collect();
     let bulk = json!({"entries": [{"vendorCallKey": "rie-call", "messages": messages}]});
-    let answer = fx.post("/telephony/v1/voiceCalls/messages", Some("application/json"), bulk.to_string(), Some(&token())).await;
+    let answer = fx
+        .post(
+            "/telephony/v1/voiceCalls/messages",
+            Some("application/json"),
+            bulk.to_string(),
+            Some(&token()),
+        )
+        .await;
     assert_eq!(answer.status, 202, "{}", answer.body);
-    created.json()["voiceCallId"].as_str().expect("voiceCallId").to_owned()
+    created.json()["voiceCallId"]
+        .as_str()
+        .expect("voiceCallId")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -54,28 +79,69 @@ async fn action_event_files_answer_as_the_local_server() {
     for name in &names {
         let load = || {
             let token = fx.keys.token(Signer::Reader);
-            events::load_with(name, &[(TOKEN_PLACEHOLDER, &token), (RECORD_PLACEHOLDER, &record_id)])
+            events::load_with(
+                name,
+                &[
+                    (TOKEN_PLACEHOLDER, &token),
+                    (RECORD_PLACEHOLDER, &record_id),
+                ],
+            )
         };
         let lambda = rie.invoke(&load()).await;
         let local = fx.replay(&http_call(&load())).await;
 
         assert_eq!(local.status, 200, "{name}: {}", local.body);
         assert_eq!(lambda["statusCode"], 200, "{name}: {lambda}");
-        assert_eq!(lambda["body"].as_str().unwrap_or_default(), local.body, "{name}");
+        assert_eq!(
+            lambda["body"].as_str().unwrap_or_default(),
+            local.body,
+            "{name}"
+        );
         let header = |h: &str| lambda["headers"][h].as_str().map(str::to_owned);
-        let local_header = |h: &str| local.headers.get(h).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        assert_eq!(header("content-type"), local_header("content-type"), "{name}");
+        let local_header = |h: &str| {
+            local
+                .headers
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            header("content-type"),
+            local_header("content-type"),
+            "{name}"
+        );
         if name == "intelligence-head" {
             assert!(local.body.is_empty());
-            assert_eq!(header("content-length"), local_header("content-length"), "{name}");
+            assert_eq!(
+                header("content-length"),
+                local_header("content-length"),
+                "{name}"
+            );
         }
     }
 
-    let answer = rie.invoke(&events::load_with("intelligence-invoke", &[(TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Reader)), (RECORD_PLACEHOLDER, &record_id)])).await;
-    let results: Value = serde_json::from_str(answer["body"].as_str().expect("body")).expect("JSON");
-    let categories: Vec<_> = results[0]["outputValues"]["momentInsights"].as_array().expect("moments").iter().map(|m| m["category"].clone()).collect();
+    let answer = rie
+        .invoke(&events::load_with(
+            "intelligence-invoke",
+            &[
+                (TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Reader)),
+                (RECORD_PLACEHOLDER, &record_id),
+            ],
+        ))
+        .await;
+    let results: Value =
+        serde_json::from_str(answer["body"].as_str().expect("body")).expect("JSON");
+    let categories: Vec<_> = results[0]["outputValues"]["momentInsights"]
+        .as_array()
+        .expect("moments")
+        .iter()
+        .map(|m| m["category"].clone())
+        .collect();
     // First moments tie on the second line: built-in categories come before the tenant's.
-    assert_eq!(categories, ["Question", "Pricing", "Competitor", "Next Step"]);
+    assert_eq!(
+        categories,
+        ["Question", "Pricing", "Competitor", "Next Step"]
+    );
     assert_eq!(results[1]["errors"][0]["statusCode"], "NOT_FOUND");
 }
 
@@ -83,8 +149,14 @@ async fn action_event_files_answer_as_the_local_server() {
 async fn a_writer_token_is_refused_under_the_emulator() {
     let fx = Fixture::new().await;
     let rie = Rie::start(bootstrap(), &fx.function_env());
-    let event = events::load_with("intelligence-describe", &[(TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Writer))]);
+    let event = events::load_with(
+        "intelligence-describe",
+        &[(TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Writer))],
+    );
     let answer = rie.invoke(&event).await;
     assert_eq!(answer["statusCode"], 401, "{answer}");
-    assert_eq!(answer["body"], r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#);
+    assert_eq!(
+        answer["body"],
+        r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#
+    );
 }

@@ -34,7 +34,10 @@ pub struct ActionsApp<R> {
 }
 
 /// Answers one `/services/data` request. Never fails: every error becomes its Salesforce answer.
-pub async fn handle<R: ConversationReader>(app: &ActionsApp<R>, request: Request<Bytes>) -> Response<Bytes> {
+pub async fn handle<R: ConversationReader>(
+    app: &ActionsApp<R>,
+    request: Request<Bytes>,
+) -> Response<Bytes> {
     let format = Format::of_accept(request.headers());
     match answer(app, &request, format).await {
         Ok(response) => response,
@@ -60,22 +63,37 @@ async fn answer<R: ConversationReader>(
     format: Format,
 ) -> Result<Response<Bytes>, ApiError> {
     let not_found = || ApiError::NotFound("The requested resource does not exist".into());
-    let rest = request.uri().path().strip_prefix(BASE_PATH).ok_or_else(not_found)?;
-    let Some((version, "actions/standard/getConversationIntelligence")) = rest.split_once('/') else {
+    let rest = request
+        .uri()
+        .path()
+        .strip_prefix(BASE_PATH)
+        .ok_or_else(not_found)?;
+    let Some((version, "actions/standard/getConversationIntelligence")) = rest.split_once('/')
+    else {
         return Err(not_found());
     };
     if !supported_version(version) {
-        return Err(ApiError::NotFound(format!("API version {version} is not supported: use v65.0 or later")));
+        return Err(ApiError::NotFound(format!(
+            "API version {version} is not supported: use v65.0 or later"
+        )));
     }
     let method = request.method();
     if ![Method::GET, Method::HEAD, Method::POST].contains(method) {
-        return Err(ApiError::MethodNotAllowed { allow: "GET, HEAD, POST" });
+        return Err(ApiError::MethodNotAllowed {
+            allow: "GET, HEAD, POST",
+        });
     }
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let token = app.keys.verify(header, Permission::IntelligenceRead, now_secs()).map_err(|e| {
-        tracing::info!(reason = %e, "action token refused");
-        ApiError::SessionInvalid
-    })?;
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let token = app
+        .keys
+        .verify(header, Permission::IntelligenceRead, now_secs())
+        .map_err(|e| {
+            tracing::info!(reason = %e, "action token refused");
+            ApiError::SessionInvalid
+        })?;
     tracing::Span::current().record("tenant", token.org_id.as_str());
     let org = OrgId::new(token.org_id);
 
@@ -85,7 +103,9 @@ async fn answer<R: ConversationReader>(
     let mut response = respond::object(format, StatusCode::OK, &describe::description());
     if method == Method::HEAD {
         let length = response.body().len();
-        response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(length));
+        response
+            .headers_mut()
+            .insert(CONTENT_LENGTH, HeaderValue::from(length));
         *response.body_mut() = Bytes::new();
     }
     Ok(response)
@@ -110,18 +130,30 @@ async fn invoke<R: ConversationReader>(
     let mut results = Vec::with_capacity(record_ids.len());
     for record_id in record_ids {
         let Some(record_id) = record_id else {
-            results.push(failure("REQUIRED_FIELD_MISSING", "Required field is missing: recordId"));
+            results.push(failure(
+                "REQUIRED_FIELD_MISSING",
+                "Required field is missing: recordId",
+            ));
             continue;
         };
-        let conversation = app.store.find_conversation(org, &record_id).await.map_err(|_| ApiError::Unavailable)?;
+        let conversation = app
+            .store
+            .find_conversation(org, &record_id)
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
         let outputs = match conversation {
             None => None,
             Some(conversation) => match computed.get(&conversation) {
                 Some(outputs) => outputs.clone(),
                 None => {
-                    let record = app.store.read_conversation(org, &conversation).await.map_err(|_| ApiError::Unavailable)?;
+                    let record = app
+                        .store
+                        .read_conversation(org, &conversation)
+                        .await
+                        .map_err(|_| ApiError::Unavailable)?;
                     let outputs = (!record.is_empty()).then(|| {
-                        serde_json::to_value(intelligence::compute(&record, categories)).expect("outputs serialise")
+                        serde_json::to_value(intelligence::compute(&record, categories))
+                            .expect("outputs serialise")
                     });
                     computed.insert(conversation, outputs.clone());
                     outputs
@@ -145,13 +177,23 @@ fn failure(status_code: &str, message: &str) -> Value {
 /// The `recordId` of each input, in order (`None` where it is missing or blank). A body without
 /// `inputs` is a parser error, as Salesforce answers it.
 fn inputs(body: Value, format: Format) -> Result<Vec<Option<String>>, ApiError> {
-    let parser_error = |message: &str| ApiError::Malformed { format, message: message.to_owned() };
-    let Value::Object(mut obj) = body else {
-        return Err(parser_error("The request body must be an object with an inputs list"));
+    let parser_error = |message: &str| ApiError::Malformed {
+        format,
+        message: message.to_owned(),
     };
-    let inputs = obj.remove("inputs").filter(|v| !v.is_null()).ok_or_else(|| parser_error("Missing required field: inputs"))?;
+    let Value::Object(mut obj) = body else {
+        return Err(parser_error(
+            "The request body must be an object with an inputs list",
+        ));
+    };
+    let inputs = obj
+        .remove("inputs")
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| parser_error("Missing required field: inputs"))?;
     let mut problems = Problems::default();
-    let inputs = problems.take(validate::list(inputs, 1, MAX_INPUTS, format), || "inputs".into());
+    let inputs = problems.take(validate::list(inputs, 1, MAX_INPUTS, format), || {
+        "inputs".into()
+    });
     let inputs = problems.finish(inputs)?.unwrap_or_default();
     Ok(inputs
         .iter()
@@ -178,12 +220,31 @@ mod tests {
 
     #[test]
     fn inputs_are_read_in_order() {
-        let ids = inputs(json!({"inputs": [{"recordId": "a"}, {}, {"recordId": " "}, {"recordId": "b"}]}), Format::Json).unwrap();
-        assert_eq!(ids, [Some("a".to_owned()), None, None, Some("b".to_owned())]);
-        assert!(matches!(inputs(json!({}), Format::Json), Err(ApiError::Malformed { .. })));
-        assert!(matches!(inputs(json!({"inputs": []}), Format::Json), Err(ApiError::Validation(_))));
+        let ids = inputs(
+            json!({"inputs": [{"recordId": "a"}, {}, {"recordId": " "}, {"recordId": "b"}]}),
+            Format::Json,
+        )
+        .unwrap();
+        assert_eq!(
+            ids,
+            [Some("a".to_owned()), None, None, Some("b".to_owned())]
+        );
+        assert!(matches!(
+            inputs(json!({}), Format::Json),
+            Err(ApiError::Malformed { .. })
+        ));
+        assert!(matches!(
+            inputs(json!({"inputs": []}), Format::Json),
+            Err(ApiError::Validation(_))
+        ));
         let many = vec![json!({"recordId": "a"}); MAX_INPUTS + 1];
-        assert!(matches!(inputs(json!({"inputs": many}), Format::Json), Err(ApiError::Validation(_))));
-        assert_eq!(inputs(json!({"inputs": {"recordId": "x"}}), Format::Xml).unwrap(), [Some("x".to_owned())]);
+        assert!(matches!(
+            inputs(json!({"inputs": many}), Format::Json),
+            Err(ApiError::Validation(_))
+        ));
+        assert_eq!(
+            inputs(json!({"inputs": {"recordId": "x"}}), Format::Xml).unwrap(),
+            [Some("x".to_owned())]
+        );
     }
 }

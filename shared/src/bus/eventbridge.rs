@@ -20,7 +20,12 @@ pub struct EventBridgeBus {
 
 impl EventBridgeBus {
     pub fn new(client: Client, bus_name: impl Into<String>, source: impl Into<String>) -> Self {
-        Self { client, bus_name: bus_name.into(), source: source.into(), backoff: Backoff::default() }
+        Self {
+            client,
+            bus_name: bus_name.into(),
+            source: source.into(),
+            backoff: Backoff::default(),
+        }
     }
 
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
@@ -58,14 +63,17 @@ impl EventBridgeBus {
             // Should they not line up, everything is sent again (consumers dedupe on eventKey).
             if output.entries().len() == entries.len() {
                 entries = entries
-                .into_iter()
-                .zip(output.entries())
-                .filter(|(_, result)| result.error_code().is_some())
+                    .into_iter()
+                    .zip(output.entries())
+                    .filter(|(_, result)| result.error_code().is_some())
                     .map(|(entry, _)| entry)
                     .collect();
             }
             if retry == self.backoff.retries {
-                tracing::error!(failed = entries.len(), "PutEvents kept failing entries after {retry} retries");
+                tracing::error!(
+                    failed = entries.len(),
+                    "PutEvents kept failing entries after {retry} retries"
+                );
                 return Err(PublishError::Unavailable);
             }
             tokio::time::sleep(self.backoff.delay(retry)).await;

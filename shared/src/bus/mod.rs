@@ -88,5 +88,8 @@ impl<'a> SignalDetail<'a> {
 
 /// Puts events on the bus; `details` are already-serialised `detail` documents.
 pub trait EventPublisher: Send + Sync {
-    fn publish(&self, details: Vec<String>) -> impl Future<Output = Result<(), PublishError>> + Send;
+    fn publish(
+        &self,
+        details: Vec<String>,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }

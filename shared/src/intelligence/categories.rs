@@ -25,25 +25,94 @@ pub const PRICING_TYPE_ID: &str = "00000000-0000-0000-0000-000000001001";
 pub const NEXT_STEP_TYPE_ID: &str = "00000000-0000-0000-0000-000000001000";
 
 const QUESTION_OPENERS: &[&str] = &[
-    "who", "whom", "whose", "what", "when", "where", "which", "why", "how", "can you", "could you", "would you",
-    "will you", "do you", "did you", "does it", "are you", "is there", "is it", "have you", "should we", "shall we",
+    "who",
+    "whom",
+    "whose",
+    "what",
+    "when",
+    "where",
+    "which",
+    "why",
+    "how",
+    "can you",
+    "could you",
+    "would you",
+    "will you",
+    "do you",
+    "did you",
+    "does it",
+    "are you",
+    "is there",
+    "is it",
+    "have you",
+    "should we",
+    "shall we",
 ];
 
 const PRICE_WORDS: &[&str] = &[
-    "price", "prices", "pricing", "priced", "cost", "costs", "costing", "quote", "quotes", "quoted", "discount",
-    "discounts", "budget", "fee", "fees", "invoice", "billing", "how much", "rate card", "list price",
+    "price",
+    "prices",
+    "pricing",
+    "priced",
+    "cost",
+    "costs",
+    "costing",
+    "quote",
+    "quotes",
+    "quoted",
+    "discount",
+    "discounts",
+    "budget",
+    "fee",
+    "fees",
+    "invoice",
+    "billing",
+    "how much",
+    "rate card",
+    "list price",
 ];
 
-const CURRENCY_WORDS: &[&str] = &["dollar", "dollars", "usd", "euro", "euros", "eur", "pound", "pounds", "gbp", "bucks", "cents"];
+const CURRENCY_WORDS: &[&str] = &[
+    "dollar", "dollars", "usd", "euro", "euros", "eur", "pound", "pounds", "gbp", "bucks", "cents",
+];
 
-const RATE_UNITS: &[&str] = &["month", "year", "week", "day", "hour", "seat", "user", "license", "licence", "head"];
+const RATE_UNITS: &[&str] = &[
+    "month", "year", "week", "day", "hour", "seat", "user", "license", "licence", "head",
+];
 
 const NEXT_STEP_PHRASES: &[&str] = &[
-    "next step", "next steps", "next week", "next month", "available next", "follow up", "followup",
-    "get back to you", "circle back", "send you", "send it over", "send over", "email you", "i ll send",
-    "i will send", "we ll send", "schedule", "set up a call", "set up a meeting", "set up a demo", "book a",
-    "put together", "work on that", "call you back", "reach out", "talk soon", "speak soon", "talk to you soon",
-    "talk tomorrow", "by tomorrow", "by friday", "end of the week",
+    "next step",
+    "next steps",
+    "next week",
+    "next month",
+    "available next",
+    "follow up",
+    "followup",
+    "get back to you",
+    "circle back",
+    "send you",
+    "send it over",
+    "send over",
+    "email you",
+    "i ll send",
+    "i will send",
+    "we ll send",
+    "schedule",
+    "set up a call",
+    "set up a meeting",
+    "set up a demo",
+    "book a",
+    "put together",
+    "work on that",
+    "call you back",
+    "reach out",
+    "talk soon",
+    "speak soon",
+    "talk to you soon",
+    "talk tomorrow",
+    "by tomorrow",
+    "by friday",
+    "end of the week",
 ];
 
 const CURRENCY_SYMBOLS: &[char] = &['$', '€', '£', '¥'];
@@ -71,33 +140,50 @@ pub const NEXT_STEP_INDEX: usize = 2;
 
 impl TenantCategories {
     fn new(own: Vec<ConfiguredCategory>, org: &str) -> Self {
-        let builtin = [(QUESTION, QUESTION_TYPE_ID), (PRICING, PRICING_TYPE_ID), (NEXT_STEP, NEXT_STEP_TYPE_ID)];
+        let builtin = [
+            (QUESTION, QUESTION_TYPE_ID),
+            (PRICING, PRICING_TYPE_ID),
+            (NEXT_STEP, NEXT_STEP_TYPE_ID),
+        ];
         let mut categories: Vec<Category> = builtin
             .into_iter()
-            .map(|(name, id)| Category { name: name.to_owned(), insight_type_id: id.to_owned(), alert: false })
+            .map(|(name, id)| Category {
+                name: name.to_owned(),
+                insight_type_id: id.to_owned(),
+                alert: false,
+            })
             .collect();
         for c in &own {
-            categories.push(Category { name: c.name.clone(), insight_type_id: tenant_type_id(org, &c.name), alert: c.alert });
+            categories.push(Category {
+                name: c.name.clone(),
+                insight_type_id: tenant_type_id(org, &c.name),
+                alert: c.alert,
+            });
         }
-        let keywords = PhraseMatcher::new(
-            own.iter()
-                .enumerate()
-                .flat_map(|(i, c)| c.keywords.iter().map(move |k| (NEXT_STEP_INDEX + 1 + i, k.as_str()))),
-        );
+        let keywords = PhraseMatcher::new(own.iter().enumerate().flat_map(|(i, c)| {
+            c.keywords
+                .iter()
+                .map(move |k| (NEXT_STEP_INDEX + 1 + i, k.as_str()))
+        }));
         let price_and_steps = PhraseMatcher::new(
             PRICE_WORDS
                 .iter()
                 .map(|w| (PRICING_INDEX, *w))
                 .chain(NEXT_STEP_PHRASES.iter().map(|p| (NEXT_STEP_INDEX, *p))),
         );
-        Self { categories, price_and_steps, keywords }
+        Self {
+            categories,
+            price_and_steps,
+            keywords,
+        }
     }
 
     /// Marks in `hits` (one flag per category) every category `text` belongs to.
     pub fn classify(&self, text: &str, hits: &mut [bool]) {
         hits.iter_mut().for_each(|h| *h = false);
         let normalised = normalise(text);
-        self.price_and_steps.each_match(&normalised, |c| hits[c] = true);
+        self.price_and_steps
+            .each_match(&normalised, |c| hits[c] = true);
         self.keywords.each_match(&normalised, |c| hits[c] = true);
         hits[QUESTION_INDEX] = super::text::sentences(text).any(Self::is_question);
         hits[PRICING_INDEX] |= mentions_money(text, &normalised);
@@ -110,9 +196,11 @@ impl TenantCategories {
         // An opener counts only at the very start of the sentence.
         let normalised = normalise(sentence);
         let words = &normalised[1..];
-        QUESTION_OPENERS
-            .iter()
-            .any(|q| words.strip_prefix(q).is_some_and(|rest| rest.starts_with(' ')))
+        QUESTION_OPENERS.iter().any(|q| {
+            words
+                .strip_prefix(q)
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
     }
 }
 
@@ -136,7 +224,8 @@ fn mentions_money(text: &str, normalised: &str) -> bool {
         number
             && (CURRENCY_WORDS.contains(&w[1])
                 || (w[1] == "per" && tokens.get(i + 2).is_some())
-                || ((w[1] == "a" || w[1] == "an") && tokens.get(i + 2).is_some_and(|u| RATE_UNITS.contains(u))))
+                || ((w[1] == "a" || w[1] == "an")
+                    && tokens.get(i + 2).is_some_and(|u| RATE_UNITS.contains(u))))
     })
 }
 
@@ -166,7 +255,10 @@ struct CategoriesDocument {
 #[derive(Debug, thiserror::Error)]
 pub enum CategoriesError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("not a valid categories document: {0}")]
     Json(String),
     #[error("category {index}: {why}")]
@@ -181,29 +273,47 @@ pub struct InsightCategories {
 
 impl Default for InsightCategories {
     fn default() -> Self {
-        Self { by_org: HashMap::new(), builtin_only: TenantCategories::new(Vec::new(), "") }
+        Self {
+            by_org: HashMap::new(),
+            builtin_only: TenantCategories::new(Vec::new(), ""),
+        }
     }
 }
 
 impl InsightCategories {
     /// `{"categories":[{"orgId":…,"name":…,"keywords":[…],"alert":false}]}`.
     pub fn from_json(doc: &str) -> Result<Self, CategoriesError> {
-        let doc: CategoriesDocument = serde_json::from_str(doc).map_err(|e| CategoriesError::Json(e.to_string()))?;
+        let doc: CategoriesDocument =
+            serde_json::from_str(doc).map_err(|e| CategoriesError::Json(e.to_string()))?;
         let mut grouped: HashMap<String, Vec<ConfiguredCategory>> = HashMap::new();
         for (index, c) in doc.categories.into_iter().enumerate() {
-            let builtin = [QUESTION, PRICING, NEXT_STEP].iter().any(|b| b.eq_ignore_ascii_case(c.name.trim()));
+            let builtin = [QUESTION, PRICING, NEXT_STEP]
+                .iter()
+                .any(|b| b.eq_ignore_ascii_case(c.name.trim()));
             if c.name.trim().is_empty() {
-                return Err(CategoriesError::Category { index, why: "name must not be empty" });
+                return Err(CategoriesError::Category {
+                    index,
+                    why: "name must not be empty",
+                });
             }
             if builtin {
-                return Err(CategoriesError::Category { index, why: "name is a built-in category" });
+                return Err(CategoriesError::Category {
+                    index,
+                    why: "name is a built-in category",
+                });
             }
             if c.keywords.iter().all(|k| normalise(k).trim().is_empty()) {
-                return Err(CategoriesError::Category { index, why: "keywords must hold at least one word" });
+                return Err(CategoriesError::Category {
+                    index,
+                    why: "keywords must hold at least one word",
+                });
             }
             let own = grouped.entry(c.org_id.clone()).or_default();
             if own.iter().any(|o| o.name.eq_ignore_ascii_case(&c.name)) {
-                return Err(CategoriesError::Category { index, why: "name is configured twice for this org" });
+                return Err(CategoriesError::Category {
+                    index,
+                    why: "name is configured twice for this org",
+                });
             }
             own.push(c);
         }
@@ -211,7 +321,10 @@ impl InsightCategories {
             let categories = TenantCategories::new(own, &org);
             (org, categories)
         });
-        Ok(Self { by_org: by_org.collect(), ..Self::default() })
+        Ok(Self {
+            by_org: by_org.collect(),
+            ..Self::default()
+        })
     }
 
     /// From `INSIGHT_CATEGORIES` (the document) or `INSIGHT_CATEGORIES_FILE` (its path); none
@@ -224,7 +337,8 @@ impl InsightCategories {
         }
         match std::env::var("INSIGHT_CATEGORIES_FILE") {
             Ok(path) if !path.trim().is_empty() => {
-                let doc = std::fs::read_to_string(&path).map_err(|source| CategoriesError::Read { path, source })?;
+                let doc = std::fs::read_to_string(&path)
+                    .map_err(|source| CategoriesError::Read { path, source })?;
                 Self::from_json(&doc)
             }
             _ => Ok(Self::default()),
@@ -243,7 +357,13 @@ mod tests {
     fn hits(categories: &TenantCategories, text: &str) -> Vec<String> {
         let mut flags = vec![false; categories.categories.len()];
         categories.classify(text, &mut flags);
-        categories.categories.iter().zip(flags).filter(|(_, f)| *f).map(|(c, _)| c.name.clone()).collect()
+        categories
+            .categories
+            .iter()
+            .zip(flags)
+            .filter(|(_, f)| *f)
+            .map(|(c, _)| c.name.clone())
+            .collect()
     }
 
     #[test]
@@ -252,7 +372,10 @@ mod tests {
         let c = c.for_org("00D");
         assert_eq!(hits(c, "Long you been with Solutions?"), ["Question"]);
         assert_eq!(hits(c, "Like how pay, can you break me?"), ["Question"]);
-        assert_eq!(hits(c, "Like monthly it quarterly or annual?"), ["Question"]);
+        assert_eq!(
+            hits(c, "Like monthly it quarterly or annual?"),
+            ["Question"]
+        );
         assert_eq!(hits(c, "You said 16 licenses, correct?"), ["Question"]);
         assert_eq!(
             hits(c, "It's monthly can access it via once customer. intermediate subscription about $1,200 a month. the premium, an additional $55 per you include looking at about 20."),
@@ -270,7 +393,13 @@ mod tests {
     fn money_forms() {
         let c = InsightCategories::default();
         let c = c.for_org("00D");
-        for text in ["It's 55 per user.", "That comes to 1,200 a month", "About € 40", "Twenty dollars", "We'd want 30 dollars off"] {
+        for text in [
+            "It's 55 per user.",
+            "That comes to 1,200 a month",
+            "About € 40",
+            "Twenty dollars",
+            "We'd want 30 dollars off",
+        ] {
             let found = hits(c, text);
             if text == "Twenty dollars" {
                 assert!(found.is_empty(), "{text}: a number must be in digits");
@@ -294,17 +423,36 @@ mod tests {
         let doc = r#"{"categories":[{"orgId":"00DA","name":"Competitor","keywords":["Genius Solutions","Acme"],"alert":true}]}"#;
         let all = InsightCategories::from_json(doc).unwrap();
         let a = all.for_org("00DA");
-        assert_eq!(hits(a, "We've used GENIUS solutions for years."), ["Competitor"]);
-        assert!(hits(all.for_org("00DB"), "We've used Genius Solutions for years.").is_empty());
-        assert_eq!(a.categories[3].insight_type_id, tenant_type_id("00DA", "Competitor"));
-        assert_ne!(tenant_type_id("00DA", "Competitor"), tenant_type_id("00DB", "Competitor"));
+        assert_eq!(
+            hits(a, "We've used GENIUS solutions for years."),
+            ["Competitor"]
+        );
+        assert!(hits(
+            all.for_org("00DB"),
+            "We've used Genius Solutions for years."
+        )
+        .is_empty());
+        assert_eq!(
+            a.categories[3].insight_type_id,
+            tenant_type_id("00DA", "Competitor")
+        );
+        assert_ne!(
+            tenant_type_id("00DA", "Competitor"),
+            tenant_type_id("00DB", "Competitor")
+        );
         assert!(a.categories[3].alert);
     }
 
     #[test]
     fn bad_documents() {
         assert!(InsightCategories::from_json("{").is_err());
-        assert!(InsightCategories::from_json(r#"{"categories":[{"orgId":"o","name":"Pricing","keywords":["x"]}]}"#).is_err());
-        assert!(InsightCategories::from_json(r#"{"categories":[{"orgId":"o","name":"C","keywords":["..."]}]}"#).is_err());
+        assert!(InsightCategories::from_json(
+            r#"{"categories":[{"orgId":"o","name":"Pricing","keywords":["x"]}]}"#
+        )
+        .is_err());
+        assert!(InsightCategories::from_json(
+            r#"{"categories":[{"orgId":"o","name":"C","keywords":["..."]}]}"#
+        )
+        .is_err());
     }
 }

@@ -76,18 +76,38 @@ fn sentiment(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
         .iter()
         .filter(|s| s.signal_type == Signal::SENTIMENT_TYPE)
         .filter_map(|s| Some((s.participant.as_deref()?, signal_millis(s), s.sentiment?)))
-        .chain(record.post_call.iter().map(|p| (p.participant.as_str(), p.start_time, p.sentiment)))
+        .chain(
+            record
+                .post_call
+                .iter()
+                .map(|p| (p.participant.as_str(), p.start_time, p.sentiment)),
+        )
         .collect();
     samples.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
 
     let mut out = Vec::new();
     for participant in ["CUSTOMER", "AGENT"] {
-        let own: Vec<(u64, f64)> = samples.iter().filter(|s| s.0 == participant).map(|s| (s.1, s.2)).collect();
-        let Some(&(_, latest)) = own.last() else { continue };
+        let own: Vec<(u64, f64)> = samples
+            .iter()
+            .filter(|s| s.0 == participant)
+            .map(|s| (s.1, s.2))
+            .collect();
+        let Some(&(_, latest)) = own.last() else {
+            continue;
+        };
         let values = || own.iter().map(|s| s.1);
-        let by_quarter = [0, 1, 2, 3].map(|q| average(own.iter().filter(|s| timeline.quarter(s.0) == q).map(|s| s.1)));
+        let by_quarter = [0, 1, 2, 3].map(|q| {
+            average(
+                own.iter()
+                    .filter(|s| timeline.quarter(s.0) == q)
+                    .map(|s| s.1),
+            )
+        });
         let half = own.len() / 2;
-        let trend = match (average(own[..half].iter().map(|s| s.1)), average(own[half..].iter().map(|s| s.1))) {
+        let trend = match (
+            average(own[..half].iter().map(|s| s.1)),
+            average(own[half..].iter().map(|s| s.1)),
+        ) {
             (Some(first), Some(second)) if second - first > TREND_THRESHOLD => "improving",
             (Some(first), Some(second)) if first - second > TREND_THRESHOLD => "declining",
             _ => "steady",
@@ -107,14 +127,24 @@ fn sentiment(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
 
 fn signals(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
     let mut by_category: BTreeMap<&str, Vec<&crate::store::items::SignalItem>> = BTreeMap::new();
-    for s in record.signals.iter().filter(|s| s.signal_type == Signal::CATEGORY_TYPE) {
+    for s in record
+        .signals
+        .iter()
+        .filter(|s| s.signal_type == Signal::CATEGORY_TYPE)
+    {
         by_category.entry(s.value.as_str()).or_default().push(s);
     }
     let mut out: Vec<(u64, Insight)> = by_category
         .into_iter()
         .map(|(category, signals)| {
-            let first = signals.iter().min_by_key(|s| signal_millis(s)).expect("a category has a signal");
-            let last = signals.iter().max_by_key(|s| signal_millis(s)).expect("a category has a signal");
+            let first = signals
+                .iter()
+                .min_by_key(|s| signal_millis(s))
+                .expect("a category has a signal");
+            let last = signals
+                .iter()
+                .max_by_key(|s| signal_millis(s))
+                .expect("a category has a signal");
             let highest_score = signals.iter().filter_map(|s| s.score).reduce(f64::max);
             let insight = Insight::Signal {
                 category: category.to_owned(),
@@ -152,7 +182,11 @@ fn talk_time(record: &ConversationRecord) -> Vec<Insight> {
             speaker_role: role.to_owned(),
             entries,
             seconds: millis as f64 / 1000.0,
-            share: if total == 0 { 0.0 } else { round2(millis as f64 / total as f64) },
+            share: if total == 0 {
+                0.0
+            } else {
+                round2(millis as f64 / total as f64)
+            },
         })
         .collect()
 }

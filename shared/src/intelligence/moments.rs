@@ -11,7 +11,11 @@ const LEAD_IN_MILLIS: u64 = 5_000;
 /// A customer sentiment at or below this makes the moments around it need attention.
 pub const ATTENTION_SENTIMENT: f64 = -500.0;
 
-pub fn detect(record: &ConversationRecord, categories: &TenantCategories, timeline: &Timeline) -> Vec<MomentInsight> {
+pub fn detect(
+    record: &ConversationRecord,
+    categories: &TenantCategories,
+    timeline: &Timeline,
+) -> Vec<MomentInsight> {
     let count = categories.categories.len();
     let mut found: Vec<Vec<(usize, u64, u64)>> = vec![Vec::new(); count];
     let mut hits = vec![false; count];
@@ -45,7 +49,9 @@ pub fn detect(record: &ConversationRecord, categories: &TenantCategories, timeli
                         is_followup: false,
                         mention_id,
                         moment_offset: timeline.offset(start),
-                        needs_attention: attention.iter().any(|&(from, to)| from <= end && to >= window_start),
+                        needs_attention: attention
+                            .iter()
+                            .any(|&(from, to)| from <= end && to >= window_start),
                         sequences: vec![index + 1],
                         speaker_id: message.participant_id.clone(),
                         speaker_role: Some(message.sender_type.clone()),
@@ -75,11 +81,17 @@ fn attention_spans(
     categories: &TenantCategories,
     found: &[Vec<(usize, u64, u64)>],
 ) -> Vec<(u64, u64)> {
-    let is_alert = |name: &str| categories.categories.iter().any(|c| c.alert && c.name.eq_ignore_ascii_case(name));
+    let is_alert = |name: &str| {
+        categories
+            .categories
+            .iter()
+            .any(|c| c.alert && c.name.eq_ignore_ascii_case(name))
+    };
     let customer = |p: Option<&str>| p == Some("CUSTOMER");
     let signals = record.signals.iter().filter(|s| {
         if s.signal_type == Signal::SENTIMENT_TYPE {
-            customer(s.participant.as_deref()) && s.sentiment.is_some_and(|v| v <= ATTENTION_SENTIMENT)
+            customer(s.participant.as_deref())
+                && s.sentiment.is_some_and(|v| v <= ATTENTION_SENTIMENT)
         } else {
             is_alert(&s.value)
         }
@@ -95,5 +107,9 @@ fn attention_spans(
         .zip(found)
         .filter(|(c, _)| c.alert)
         .flat_map(|(_, moments)| moments.iter().map(|&(_, start, end)| (start, end)));
-    signals.map(|s| (signal_millis(s), signal_millis(s))).chain(post_call).chain(alert_moments).collect()
+    signals
+        .map(|s| (signal_millis(s), signal_millis(s)))
+        .chain(post_call)
+        .chain(alert_moments)
+        .collect()
 }

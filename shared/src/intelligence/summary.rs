@@ -22,10 +22,22 @@ pub fn compose(
         return None;
     }
     let mut html = String::new();
-    section(&mut html, "Customer Impression", &impression(insights, moments));
-    section(&mut html, "Call Summary", &call_summary(record, timeline, moments));
+    section(
+        &mut html,
+        "Customer Impression",
+        &impression(insights, moments),
+    );
+    section(
+        &mut html,
+        "Call Summary",
+        &call_summary(record, timeline, moments),
+    );
     html.push_str("<p><strong> Next Steps</strong></p><ol>");
-    let steps = moments.iter().find(|m| m.category == NEXT_STEP).map(|m| m.moment_times.as_slice()).unwrap_or_default();
+    let steps = moments
+        .iter()
+        .find(|m| m.category == NEXT_STEP)
+        .map(|m| m.moment_times.as_slice())
+        .unwrap_or_default();
     if steps.is_empty() {
         html.push_str("<li>No next steps were identified.</li>");
     }
@@ -37,11 +49,17 @@ pub fn compose(
 }
 
 fn section(html: &mut String, title: &str, body: &str) {
-    let _ = write!(html, "<p><strong> {title}</strong></p><p>{body}</p><p><br></p>");
+    let _ = write!(
+        html,
+        "<p><strong> {title}</strong></p><p>{body}</p><p><br></p>"
+    );
 }
 
 fn count(moments: &[MomentInsight], category: &str) -> usize {
-    moments.iter().find(|m| m.category == category).map_or(0, |m| m.moment_times.len())
+    moments
+        .iter()
+        .find(|m| m.category == category)
+        .map_or(0, |m| m.moment_times.len())
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -51,9 +69,13 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn impression(insights: &[Insight], moments: &[MomentInsight]) -> String {
     let mut text = String::new();
     let customer = insights.iter().find_map(|i| match i {
-        Insight::Sentiment { participant, average, minimum, trend, .. } if participant == "CUSTOMER" => {
-            Some((*average, *minimum, *trend))
-        }
+        Insight::Sentiment {
+            participant,
+            average,
+            minimum,
+            trend,
+            ..
+        } if participant == "CUSTOMER" => Some((*average, *minimum, *trend)),
         _ => None,
     });
     match customer {
@@ -76,21 +98,35 @@ fn impression(insights: &[Insight], moments: &[MomentInsight]) -> String {
     let raised: Vec<String> = insights
         .iter()
         .filter_map(|i| match i {
-            Insight::Signal { category, count, .. } => Some(format!("{} ({count})", escape(category.as_str()))),
+            Insight::Signal {
+                category, count, ..
+            } => Some(format!("{} ({count})", escape(category.as_str()))),
             _ => None,
         })
         .collect();
     if !raised.is_empty() {
-        let _ = write!(text, " Signals raised during the call: {}.", raised.join(", "));
+        let _ = write!(
+            text,
+            " Signals raised during the call: {}.",
+            raised.join(", ")
+        );
     }
     let pricing = count(moments, PRICING);
     if pricing > 0 {
-        let _ = write!(text, " Pricing came up {}.", plural(pricing, "time", "times"));
+        let _ = write!(
+            text,
+            " Pricing came up {}.",
+            plural(pricing, "time", "times")
+        );
     }
     text
 }
 
-fn call_summary(record: &ConversationRecord, timeline: &Timeline, moments: &[MomentInsight]) -> String {
+fn call_summary(
+    record: &ConversationRecord,
+    timeline: &Timeline,
+    moments: &[MomentInsight],
+) -> String {
     let mut text = String::new();
     let minutes = (timeline.end.saturating_sub(timeline.start) as f64 / 60_000.0).round() as u64;
     let mut speakers: Vec<&str> = Vec::new();
@@ -103,9 +139,17 @@ fn call_summary(record: &ConversationRecord, timeline: &Timeline, moments: &[Mom
     let _ = write!(
         text,
         "A {} call over {} with {}",
-        if minutes == 0 { "short".to_owned() } else { format!("{minutes}-minute") },
+        if minutes == 0 {
+            "short".to_owned()
+        } else {
+            format!("{minutes}-minute")
+        },
         plural(legs, "leg", "legs"),
-        plural(record.messages.len(), "transcript entry", "transcript entries"),
+        plural(
+            record.messages.len(),
+            "transcript entry",
+            "transcript entries"
+        ),
     );
     if !speakers.is_empty() {
         let names: Vec<String> = speakers.iter().map(|s| escape(*s).into_owned()).collect();
@@ -119,10 +163,21 @@ fn call_summary(record: &ConversationRecord, timeline: &Timeline, moments: &[Mom
         plural(count(moments, PRICING), "pricing moment", "pricing moments"),
         plural(count(moments, NEXT_STEP), "next step", "next steps"),
     );
-    if let Some(first) = moments.iter().find(|m| m.category == QUESTION).and_then(|m| m.moment_times.first()) {
-        let _ = write!(text, " The first question was: “{}”", escape(first.entries.join(" ").as_str()));
+    if let Some(first) = moments
+        .iter()
+        .find(|m| m.category == QUESTION)
+        .and_then(|m| m.moment_times.first())
+    {
+        let _ = write!(
+            text,
+            " The first question was: “{}”",
+            escape(first.entries.join(" ").as_str())
+        );
     }
-    for m in moments.iter().filter(|m| ![QUESTION, PRICING, NEXT_STEP].contains(&m.category.as_str())) {
+    for m in moments
+        .iter()
+        .filter(|m| ![QUESTION, PRICING, NEXT_STEP].contains(&m.category.as_str()))
+    {
         let _ = write!(
             text,
             " {} was mentioned {}.",

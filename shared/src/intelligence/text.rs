@@ -62,7 +62,9 @@ impl PhraseMatcher {
 
 /// Sentences of an entry: split after `.`, `!` and `?`, trimmed, empty ones dropped.
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
-    text.split_inclusive(['.', '!', '?']).map(str::trim).filter(|s| !s.is_empty())
+    text.split_inclusive(['.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]
@@ -71,7 +73,10 @@ mod tests {
 
     #[test]
     fn normalises_to_spaced_lowercase_words() {
-        assert_eq!(normalise("Genius Solutions, right?"), " genius solutions right ");
+        assert_eq!(
+            normalise("Genius Solutions, right?"),
+            " genius solutions right "
+        );
         assert_eq!(normalise("I'll send it."), " i ll send it ");
         assert_eq!(normalise("$1,200 a month"), " 1 200 a month ");
         assert_eq!(normalise(""), " ");
@@ -81,7 +86,10 @@ mod tests {
     fn matches_whole_words_only() {
         let m = PhraseMatcher::new([(0, "Genius Solutions"), (1, "demo"), (2, "follow-up")]);
         let mut seen = Vec::new();
-        m.each_match(&normalise("We're on GENIUS solutions; demos soon. Follow up Friday."), |c| seen.push(c));
+        m.each_match(
+            &normalise("We're on GENIUS solutions; demos soon. Follow up Friday."),
+            |c| seen.push(c),
+        );
         assert_eq!(seen, [0, 2]);
     }
 

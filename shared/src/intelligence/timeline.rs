@@ -26,7 +26,10 @@ impl Timeline {
     /// Starts at the first leg's start or the first transcript entry, whichever is earlier
     /// (signals alone: the first signal); ends at the last thing that happened.
     pub fn new(record: &ConversationRecord) -> Self {
-        let legs = record.legs.iter().filter_map(|l| u64::try_from(l.start_time_millis).ok());
+        let legs = record
+            .legs
+            .iter()
+            .filter_map(|l| u64::try_from(l.start_time_millis).ok());
         let first_entry = record.messages.iter().map(|m| m.start_time).min();
         let start = legs
             .chain(first_entry)
@@ -55,6 +58,8 @@ impl Timeline {
     pub fn quarter(&self, millis: u64) -> usize {
         let length = self.end.saturating_sub(self.start).max(1);
         let into = millis.saturating_sub(self.start).min(length - 1);
-        usize::try_from(into.saturating_mul(4) / length).unwrap_or(3).min(3)
+        usize::try_from(into.saturating_mul(4) / length)
+            .unwrap_or(3)
+            .min(3)
     }
 }

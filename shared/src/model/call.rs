@@ -77,9 +77,14 @@ pub enum InitiationMethod {
 
 impl InitiationMethod {
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Inbound, Self::Outbound, Self::Transfer, Self::Callback]
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(raw))
+        [
+            Self::Inbound,
+            Self::Outbound,
+            Self::Transfer,
+            Self::Callback,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(raw))
     }
 
     pub fn as_str(self) -> &'static str {
@@ -103,7 +108,10 @@ impl Instant {
     pub fn parse(raw: &str) -> Option<Self> {
         let at = OffsetDateTime::parse(raw.trim(), &Rfc3339).ok()?;
         let epoch_millis = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()?;
-        Some(Self { text: raw.trim().to_owned(), epoch_millis })
+        Some(Self {
+            text: raw.trim().to_owned(),
+            epoch_millis,
+        })
     }
 }
 
@@ -159,7 +167,12 @@ mod tests {
     fn instants_are_rfc3339() {
         let t = Instant::parse("2026-11-23T16:00:00.250Z").unwrap();
         assert_eq!(t.epoch_millis, 1_795_449_600_250);
-        assert_eq!(Instant::parse("2026-11-23T17:00:00+01:00").unwrap().epoch_millis, 1_795_449_600_000);
+        assert_eq!(
+            Instant::parse("2026-11-23T17:00:00+01:00")
+                .unwrap()
+                .epoch_millis,
+            1_795_449_600_000
+        );
         assert!(Instant::parse("yesterday").is_none());
         assert!(Instant::parse("2026-11-23").is_none());
     }

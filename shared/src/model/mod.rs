@@ -216,9 +216,15 @@ mod tests {
 
     #[test]
     fn sentiment_display() {
-        assert_eq!(Sentiment::from_hundredths(40013).unwrap().to_string(), "400.13");
+        assert_eq!(
+            Sentiment::from_hundredths(40013).unwrap().to_string(),
+            "400.13"
+        );
         assert_eq!(Sentiment::from_hundredths(-5).unwrap().to_string(), "-0.05");
-        assert_eq!(Sentiment::from_hundredths(-100_000).unwrap().to_string(), "-1000.00");
+        assert_eq!(
+            Sentiment::from_hundredths(-100_000).unwrap().to_string(),
+            "-1000.00"
+        );
         assert!(Sentiment::from_hundredths(100_001).is_none());
     }
 

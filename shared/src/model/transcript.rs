@@ -12,10 +12,18 @@ pub enum SenderType {
 }
 
 impl SenderType {
-    pub const ALL: [Self; 5] = [Self::EndUser, Self::HumanAgent, Self::VirtualAgent, Self::Supervisor, Self::ExternalUser];
+    pub const ALL: [Self; 5] = [
+        Self::EndUser,
+        Self::HumanAgent,
+        Self::VirtualAgent,
+        Self::Supervisor,
+        Self::ExternalUser,
+    ];
 
     pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str().eq_ignore_ascii_case(raw))
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(raw))
     }
 
     pub fn as_str(self) -> &'static str {

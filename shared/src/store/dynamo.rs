@@ -8,14 +8,14 @@ use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
-use super::items::{
-    token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem, VendorKeyItem,
-    VoiceCallItem, VoiceCallItems, TOKEN_ITEM,
-};
 use super::items::{conversation_pk, LEG_ITEM, MESSAGE_ITEM, POST_CALL_ITEM, SIGNAL_ITEM};
+use super::items::{
+    token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem,
+    VendorKeyItem, VoiceCallItem, VoiceCallItems, TOKEN_ITEM,
+};
 use super::{
-    Backoff, ConversationReader, ConversationRecord, Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard,
-    Resolution, SignalBatch, StoreError, TelephonyStore,
+    Backoff, ConversationReader, ConversationRecord, Created, Leg, MessageBatch, NewLeg,
+    PostCallBatch, ReplayGuard, Resolution, SignalBatch, StoreError, TelephonyStore,
 };
 use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
@@ -93,7 +93,12 @@ where
 
 fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
     WriteRequest::builder()
-        .put_request(PutRequest::builder().set_item(Some(item)).build().expect("item is set"))
+        .put_request(
+            PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .expect("item is set"),
+        )
         .build()
 }
 
@@ -106,14 +111,23 @@ fn attributes<T: Serialize>(item: T) -> Result<HashMap<String, AttributeValue>, 
 
 /// Put requests for `items`, one per key: BatchWriteItem refuses a key twice in one call, and a
 /// request may repeat itself (the same event twice). The last copy wins, as a retry would.
-fn put_requests<T: Serialize>(items: impl IntoIterator<Item = (String, T)>) -> Result<Vec<WriteRequest>, StoreError> {
+fn put_requests<T: Serialize>(
+    items: impl IntoIterator<Item = (String, T)>,
+) -> Result<Vec<WriteRequest>, StoreError> {
     let unique: HashMap<String, T> = items.into_iter().collect();
-    unique.into_values().map(|item| attributes(item).map(put)).collect()
+    unique
+        .into_values()
+        .map(|item| attributes(item).map(put))
+        .collect()
 }
 
 impl DynamoStore {
     /// Reads one item with a strongly consistent read: a leg recorded a moment ago must be seen.
-    async fn get<T: serde::de::DeserializeOwned>(&self, pk: String, sk: &str) -> Result<Option<T>, StoreError> {
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -135,10 +149,20 @@ impl DynamoStore {
             .transpose()
     }
 
-    fn conditional_put(&self, item: HashMap<String, AttributeValue>, only_new: bool) -> TransactWriteItem {
+    fn conditional_put(
+        &self,
+        item: HashMap<String, AttributeValue>,
+        only_new: bool,
+    ) -> TransactWriteItem {
         let put = Put::builder().table_name(&self.table).set_item(Some(item));
-        let put = if only_new { put.condition_expression("attribute_not_exists(pk)") } else { put };
-        TransactWriteItem::builder().put(put.build().expect("table and item are set")).build()
+        let put = if only_new {
+            put.condition_expression("attribute_not_exists(pk)")
+        } else {
+            put
+        };
+        TransactWriteItem::builder()
+            .put(put.build().expect("table and item are set"))
+            .build()
     }
 }
 
@@ -178,21 +202,29 @@ impl TelephonyStore for DynamoStore {
                 return Ok(Resolution::VoiceCallId);
             }
         }
-        Ok(Resolution::Conversation(match self.leg_of(org, key).await? {
-            Some(leg) => leg.conversation,
-            None => ConversationKey::of_first_leg(key),
-        }))
+        Ok(Resolution::Conversation(
+            match self.leg_of(org, key).await? {
+                Some(leg) => leg.conversation,
+                None => ConversationKey::of_first_leg(key),
+            },
+        ))
     }
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
         let record: Option<VoiceCallItem> = self.get(voice_call_pk(org, id), "VC").await?;
-        Ok(record.map(|r| Leg { voice_call_id: id.clone(), conversation: ConversationKey::stored(r.conversation_key) }))
+        Ok(record.map(|r| Leg {
+            voice_call_id: id.clone(),
+            conversation: ConversationKey::stored(r.conversation_key),
+        }))
     }
 
     async fn leg_of(&self, org: &OrgId, key: &VendorCallKey) -> Result<Option<Leg>, StoreError> {
         let item: Option<VendorKeyItem> = self.get(vendor_key_pk(org, key), "VCK").await?;
         Ok(item.and_then(|i| {
-            Some(Leg { voice_call_id: VoiceCallId::parse(&i.voice_call_id)?, conversation: ConversationKey::stored(i.conversation_key) })
+            Some(Leg {
+                voice_call_id: VoiceCallId::parse(&i.voice_call_id)?,
+                conversation: ConversationKey::stored(i.conversation_key),
+            })
         }))
     }
 
@@ -208,7 +240,10 @@ impl TelephonyStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(Created::New),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_transaction_canceled_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+            {
                 // Either the vendorCallKey is recorded (idempotent create) or the id is taken.
                 match self.leg_of(leg.org, &leg.call.vendor_call_key).await? {
                     Some(existing) => Ok(Created::Existing(existing)),
@@ -221,7 +256,9 @@ impl TelephonyStore for DynamoStore {
 }
 
 /// Reads an item of a known type, logging (never answering) what did not fit.
-fn decode<T: serde::de::DeserializeOwned>(item: HashMap<String, AttributeValue>) -> Result<T, StoreError> {
+fn decode<T: serde::de::DeserializeOwned>(
+    item: HashMap<String, AttributeValue>,
+) -> Result<T, StoreError> {
     from_item(item).map_err(|e| {
         tracing::error!(error = %e, "stored item did not deserialise");
         StoreError::Unavailable
@@ -230,33 +267,50 @@ fn decode<T: serde::de::DeserializeOwned>(item: HashMap<String, AttributeValue>)
 
 impl DynamoStore {
     /// Every item of one partition, page by page (each page up to DynamoDB's 1 MB).
-    async fn query_partition(&self, pk: String) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+    async fn query_partition(
+        &self,
+        pk: String,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let mut pages = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
             .expression_attribute_values(":pk", AttributeValue::S(pk))
+            // A call recorded a moment ago must be found.
+            .consistent_read(true)
             .into_paginator()
             .send();
         let mut items = Vec::new();
         while let Some(page) = pages.next().await {
-            items.extend(page.map_err(|e| unavailable("Query", e))?.items.unwrap_or_default());
+            items.extend(
+                page.map_err(|e| unavailable("Query", e))?
+                    .items
+                    .unwrap_or_default(),
+            );
         }
         Ok(items)
     }
 }
 
 impl ConversationReader for DynamoStore {
-    async fn find_conversation(&self, org: &OrgId, record_id: &str) -> Result<Option<ConversationKey>, StoreError> {
+    async fn find_conversation(
+        &self,
+        org: &OrgId,
+        record_id: &str,
+    ) -> Result<Option<ConversationKey>, StoreError> {
         if let Some(id) = VoiceCallId::parse(record_id) {
             let record = self.query_partition(voice_call_pk(org, &id)).await?;
-            return match record.into_iter().next() {
-                Some(item) => Ok(Some(ConversationKey::stored(decode::<VoiceCallItem>(item)?.conversation_key))),
-                None => Ok(None),
-            };
+            if let Some(item) = record.into_iter().next() {
+                return Ok(Some(ConversationKey::stored(
+                    decode::<VoiceCallItem>(item)?.conversation_key,
+                )));
+            }
+            // Not one of this tenant's records: it may still be a telephony system's key.
         }
-        let Ok(key) = VendorCallKey::parse(record_id) else { return Ok(None) };
+        let Ok(key) = VendorCallKey::parse(record_id) else {
+            return Ok(None);
+        };
         let leg = self.query_partition(vendor_key_pk(org, &key)).await?;
         Ok(Some(match leg.into_iter().next() {
             Some(item) => ConversationKey::stored(decode::<VendorKeyItem>(item)?.conversation_key),
@@ -264,13 +318,22 @@ impl ConversationReader for DynamoStore {
         }))
     }
 
-    async fn read_conversation(&self, org: &OrgId, conversation: &ConversationKey) -> Result<ConversationRecord, StoreError> {
-        decode_conversation(self.query_partition(conversation_pk(org, conversation)).await?)
+    async fn read_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<ConversationRecord, StoreError> {
+        decode_conversation(
+            self.query_partition(conversation_pk(org, conversation))
+                .await?,
+        )
     }
 }
 
 /// A conversation partition's items, each read as the type its `itemType` names, in time order.
-pub fn decode_conversation(items: Vec<HashMap<String, AttributeValue>>) -> Result<ConversationRecord, StoreError> {
+pub fn decode_conversation(
+    items: Vec<HashMap<String, AttributeValue>>,
+) -> Result<ConversationRecord, StoreError> {
     let mut record = ConversationRecord::default();
     for item in items {
         let Some(AttributeValue::S(kind)) = item.get("itemType") else {
@@ -282,7 +345,10 @@ pub fn decode_conversation(items: Vec<HashMap<String, AttributeValue>>) -> Resul
             MESSAGE_ITEM => record.messages.push(decode(item)?),
             POST_CALL_ITEM => record.post_call.push(decode(item)?),
             LEG_ITEM => record.legs.push(decode(item)?),
-            other => tracing::warn!(item_type = other, "unknown item in a conversation partition"),
+            other => tracing::warn!(
+                item_type = other,
+                "unknown item in a conversation partition"
+            ),
         }
     }
     record.sort();
@@ -302,7 +368,13 @@ impl ReplayGuard for DynamoStore {
         Ok(())
     }
 
-    async fn claim_token_id(&self, org: &OrgId, jti: &str, expires_at: u64, now: u64) -> Result<bool, StoreError> {
+    async fn claim_token_id(
+        &self,
+        org: &OrgId,
+        jti: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, StoreError> {
         let item = TokenIdItem {
             pk: token_pk(org, jti),
             sk: TOKEN_ITEM.to_owned(),
@@ -325,7 +397,12 @@ impl ReplayGuard for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(unavailable("PutItem", e)),
         }
     }

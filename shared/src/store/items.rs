@@ -18,8 +18,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    CallParticipant, ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, Signal, SignalEvent, TranscriptMessage,
-    VendorCallKey, VoiceCallId,
+    CallParticipant, ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, Signal, SignalEvent,
+    TranscriptMessage, VendorCallKey, VoiceCallId,
 };
 
 pub const SIGNAL_ITEM: &str = "SIGNAL";
@@ -118,7 +118,11 @@ pub struct SignalItem {
 }
 
 impl SignalItem {
-    pub fn new(batch: &super::SignalBatch<'_>, event: &super::IdentifiedSignal, expires_at: u64) -> Self {
+    pub fn new(
+        batch: &super::SignalBatch<'_>,
+        event: &super::IdentifiedSignal,
+        expires_at: u64,
+    ) -> Self {
         let super::IdentifiedSignal { identity, event } = event;
         Self {
             pk: conversation_pk(batch.org, batch.conversation),
@@ -179,12 +183,19 @@ pub struct MessageItem {
 }
 
 impl MessageItem {
-    pub fn new(batch: &super::MessageBatch<'_>, message: &TranscriptMessage, expires_at: u64) -> Self {
+    pub fn new(
+        batch: &super::MessageBatch<'_>,
+        message: &TranscriptMessage,
+        expires_at: u64,
+    ) -> Self {
         let id_hash = hex(&Sha256::digest(message.message_id.as_bytes())[..8]);
         Self {
             pk: conversation_pk(batch.org, batch.conversation),
             sk: format!("MSG#{}", message.message_id),
-            time_key: format!("{MESSAGE_TIME_PREFIX}{:020}#{:020}#{id_hash}", message.start_time, message.end_time),
+            time_key: format!(
+                "{MESSAGE_TIME_PREFIX}{:020}#{:020}#{id_hash}",
+                message.start_time, message.end_time
+            ),
             item_type: MESSAGE_ITEM.to_owned(),
             org_id: batch.org.to_string(),
             conversation_key: batch.conversation.as_str().to_owned(),
@@ -226,14 +237,22 @@ pub struct PostCallItem {
 }
 
 impl PostCallItem {
-    pub fn new(batch: &super::PostCallBatch<'_>, event: &PostCallSentiment, expires_at: u64) -> Self {
+    pub fn new(
+        batch: &super::PostCallBatch<'_>,
+        event: &PostCallSentiment,
+        expires_at: u64,
+    ) -> Self {
         let mut hash = Sha256::new();
         hash.update(event.participant.as_str());
         hash.update(event.value.hundredths().to_be_bytes());
         hash.update(event.end_time.to_be_bytes());
         Self {
             pk: conversation_pk(batch.org, batch.conversation),
-            sk: format!("PCS#{:020}#{}", event.start_time, hex(&hash.finalize()[..8])),
+            sk: format!(
+                "PCS#{:020}#{}",
+                event.start_time,
+                hex(&hash.finalize()[..8])
+            ),
             item_type: POST_CALL_ITEM.to_owned(),
             org_id: batch.org.to_string(),
             conversation_key: batch.conversation.as_str().to_owned(),
@@ -261,7 +280,10 @@ pub struct ParticipantAttr {
 
 impl From<&CallParticipant> for ParticipantAttr {
     fn from(p: &CallParticipant) -> Self {
-        Self { participant_key: p.participant_key.clone(), kind: p.kind.clone() }
+        Self {
+            participant_key: p.participant_key.clone(),
+            kind: p.kind.clone(),
+        }
     }
 }
 
@@ -338,8 +360,15 @@ pub struct VoiceCallItems {
 impl VoiceCallItems {
     pub fn new(new: &super::NewLeg<'_>, expires_at: u64) -> Self {
         let call: &NewVoiceCall = new.call;
-        let participants: Vec<ParticipantAttr> = call.participants.iter().map(ParticipantAttr::from).collect();
-        let parent = call.parent_voice_call_id.as_ref().map(|p| p.as_str().to_owned());
+        let participants: Vec<ParticipantAttr> = call
+            .participants
+            .iter()
+            .map(ParticipantAttr::from)
+            .collect();
+        let parent = call
+            .parent_voice_call_id
+            .as_ref()
+            .map(|p| p.as_str().to_owned());
         Self {
             record: VoiceCallItem {
                 pk: voice_call_pk(new.org, new.id),
@@ -395,7 +424,13 @@ mod tests {
     use crate::model::{Participant, Sentiment};
 
     fn event(signal: Signal, start_time: u64, participant: Option<Participant>) -> SignalEvent {
-        SignalEvent { signal, start_time, score: None, participant, details: None }
+        SignalEvent {
+            signal,
+            start_time,
+            score: None,
+            participant,
+            details: None,
+        }
     }
 
     #[test]
@@ -407,18 +442,41 @@ mod tests {
         let (org, conv) = (OrgId::new("00D1"), ConversationKey::stored("c".into()));
         let id = |e: &SignalEvent| signal_identity(&org, &conv, e);
         assert_eq!(id(&a), id(&b));
-        let c = event(Signal::Category("CustomerAngry".into()), 5, Some(Participant::Customer));
+        let c = event(
+            Signal::Category("CustomerAngry".into()),
+            5,
+            Some(Participant::Customer),
+        );
         assert_ne!(id(&a), id(&c));
         let later = event(Signal::Category("CustomerAngry".into()), 6, None);
-        assert_ne!(id(&a), id(&later), "the same category later is another event");
-        assert_ne!(id(&a), signal_identity(&OrgId::new("00D2"), &conv, &a), "unique across tenants");
+        assert_ne!(
+            id(&a),
+            id(&later),
+            "the same category later is another event"
+        );
+        assert_ne!(
+            id(&a),
+            signal_identity(&OrgId::new("00D2"), &conv, &a),
+            "unique across tenants"
+        );
     }
 
     #[test]
     fn sort_keys_order_by_time() {
         let s = |t| {
-            let e = event(Signal::Sentiment(Sentiment::from_hundredths(1).unwrap()), t, Some(Participant::Agent));
-            signal_sk(&e, &signal_identity(&OrgId::new("00D1"), &ConversationKey::stored("c".into()), &e))
+            let e = event(
+                Signal::Sentiment(Sentiment::from_hundredths(1).unwrap()),
+                t,
+                Some(Participant::Agent),
+            );
+            signal_sk(
+                &e,
+                &signal_identity(
+                    &OrgId::new("00D1"),
+                    &ConversationKey::stored("c".into()),
+                    &e,
+                ),
+            )
         };
         assert!(s(9) < s(10));
         assert!(s(1573503450) < s(16898867880000));

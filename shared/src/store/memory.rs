@@ -4,9 +4,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use super::items::{token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, VoiceCallItems};
+use super::items::{
+    token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, VoiceCallItems,
+};
 use super::{
-    Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, Resolution, SignalBatch, StoreError, TelephonyStore,
+    Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, Resolution, SignalBatch,
+    StoreError, TelephonyStore,
 };
 use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
@@ -28,12 +31,21 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     pub fn new(retention_days: u32) -> Self {
-        Self { retention_secs: u64::from(retention_days) * 86_400, ..Self::default() }
+        Self {
+            retention_secs: u64::from(retention_days) * 86_400,
+            ..Self::default()
+        }
     }
 
     /// Every stored signal, in key order.
     pub fn signals(&self) -> Vec<SignalItem> {
-        self.tables.lock().expect("lock").signals.values().cloned().collect()
+        self.tables
+            .lock()
+            .expect("lock")
+            .signals
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
@@ -57,7 +69,8 @@ impl TelephonyStore for MemoryStore {
         self.with(|t| {
             for batch in batches {
                 for message in batch.messages {
-                    let item = MessageItem::new(batch, message, batch.received_at + self.retention_secs);
+                    let item =
+                        MessageItem::new(batch, message, batch.received_at + self.retention_secs);
                     t.messages.insert((item.pk.clone(), item.sk.clone()), item);
                 }
             }
@@ -83,7 +96,10 @@ impl TelephonyStore for MemoryStore {
             }
         }
         let leg = self.leg_of(org, key).await?;
-        Ok(Resolution::Conversation(leg.map_or_else(|| ConversationKey::of_first_leg(key), |l| l.conversation)))
+        Ok(Resolution::Conversation(leg.map_or_else(
+            || ConversationKey::of_first_leg(key),
+            |l| l.conversation,
+        )))
     }
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
@@ -103,7 +119,10 @@ impl TelephonyStore for MemoryStore {
             if t.legs.contains_key(&items.record.pk) {
                 return Created::IdTaken;
             }
-            let leg = Leg { voice_call_id: new.id.clone(), conversation: new.conversation.clone() };
+            let leg = Leg {
+                voice_call_id: new.id.clone(),
+                conversation: new.conversation.clone(),
+            };
             t.legs.insert(items.vendor_key.pk, leg.clone());
             t.legs.insert(items.record.pk, leg);
             Created::New
@@ -117,7 +136,13 @@ impl ReplayGuard for MemoryStore {
         Ok(())
     }
 
-    async fn claim_token_id(&self, org: &OrgId, jti: &str, expires_at: u64, now: u64) -> Result<bool, StoreError> {
+    async fn claim_token_id(
+        &self,
+        org: &OrgId,
+        jti: &str,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, StoreError> {
         let key = token_pk(org, jti);
         Ok(self.with(|t| match t.token_ids.get(&key) {
             Some(&until) if until >= now => false,

@@ -8,7 +8,8 @@ pub mod memory;
 use std::future::Future;
 
 use crate::model::{
-    ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, SignalEvent, TranscriptMessage, VendorCallKey, VoiceCallId,
+    ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, SignalEvent, TranscriptMessage,
+    VendorCallKey, VoiceCallId,
 };
 
 pub use backoff::Backoff;
@@ -43,7 +44,10 @@ pub struct IdentifiedSignal {
 
 impl IdentifiedSignal {
     pub fn new(org: &OrgId, conversation: &ConversationKey, event: SignalEvent) -> Self {
-        Self { identity: items::signal_identity(org, conversation, &event), event }
+        Self {
+            identity: items::signal_identity(org, conversation, &event),
+            event,
+        }
     }
 }
 
@@ -60,7 +64,11 @@ pub trait ReplayGuard: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Forgets a claimed `jti`, so the same token may be used again (after a failed write).
-    fn release_token_id(&self, org: &OrgId, jti: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn release_token_id(
+        &self,
+        org: &OrgId,
+        jti: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// One request's transcript messages, bound for one conversation.
@@ -135,12 +143,17 @@ pub struct ConversationRecord {
 
 impl ConversationRecord {
     pub fn is_empty(&self) -> bool {
-        self.legs.is_empty() && self.messages.is_empty() && self.signals.is_empty() && self.post_call.is_empty()
+        self.legs.is_empty()
+            && self.messages.is_empty()
+            && self.signals.is_empty()
+            && self.post_call.is_empty()
     }
 
     /// Puts each kind in time order (the table keeps messages by id, signals by time).
     pub fn sort(&mut self) {
-        self.legs.sort_by(|a, b| (a.start_time_millis, &a.voice_call_id).cmp(&(b.start_time_millis, &b.voice_call_id)));
+        self.legs.sort_by(|a, b| {
+            (a.start_time_millis, &a.voice_call_id).cmp(&(b.start_time_millis, &b.voice_call_id))
+        });
         self.messages.sort_by(|a, b| a.time_key.cmp(&b.time_key));
         self.signals.sort_by(|a, b| a.sk.cmp(&b.sk));
         self.post_call.sort_by(|a, b| a.sk.cmp(&b.sk));
@@ -169,18 +182,42 @@ pub trait ConversationReader: Send + Sync {
 /// Durable home of everything the telephony endpoints accept. Writing the same thing twice
 /// keeps one copy.
 pub trait TelephonyStore: Send + Sync {
-    fn put_signals(&self, batch: SignalBatch<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_signals(
+        &self,
+        batch: SignalBatch<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// All batches are written together (bulk transcripts span conversations).
-    fn put_messages(&self, batches: &[MessageBatch<'_>]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_messages(
+        &self,
+        batches: &[MessageBatch<'_>],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    fn put_post_call(&self, batch: PostCallBatch<'_>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_post_call(
+        &self,
+        batch: PostCallBatch<'_>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    fn resolve(&self, org: &OrgId, key: &VendorCallKey) -> impl Future<Output = Result<Resolution, StoreError>> + Send;
+    fn resolve(
+        &self,
+        org: &OrgId,
+        key: &VendorCallKey,
+    ) -> impl Future<Output = Result<Resolution, StoreError>> + Send;
 
-    fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send;
+    fn voice_call(
+        &self,
+        org: &OrgId,
+        id: &VoiceCallId,
+    ) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send;
 
-    fn leg_of(&self, org: &OrgId, key: &VendorCallKey) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send;
+    fn leg_of(
+        &self,
+        org: &OrgId,
+        key: &VendorCallKey,
+    ) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send;
 
-    fn create_voice_call(&self, leg: NewLeg<'_>) -> impl Future<Output = Result<Created, StoreError>> + Send;
+    fn create_voice_call(
+        &self,
+        leg: NewLeg<'_>,
+    ) -> impl Future<Output = Result<Created, StoreError>> + Send;
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::{messages, post_call, realtime, voice_calls, with_key, Caller};
+use super::{both, key_and_body, messages, post_call, realtime, voice_calls, Caller};
 use crate::app::{App, Store};
 use crate::bus::{DetailContext, EventPublisher, SignalDetail};
 use crate::error::ApiError;
@@ -36,8 +36,13 @@ pub(super) async fn realtime_events<S: Store, B: EventPublisher>(
     body: Value,
     raw_key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (key, parsed) = with_key(raw_key, realtime::parse(body, caller.format))?;
-    let conversation = caller.conversation_of(&app.store, &key, || "vendorCallKey".into()).await?;
+    let (key, conversation, parsed) = key_and_body(
+        &caller,
+        &app.store,
+        raw_key,
+        realtime::parse(body, caller.format),
+    )
+    .await?;
     let events: Vec<IdentifiedSignal> = parsed
         .events
         .into_iter()
@@ -55,7 +60,10 @@ pub(super) async fn realtime_events<S: Store, B: EventPublisher>(
                 events: &events,
                 received_at: caller.now,
             };
-            app.store.put_signals(batch).await.map_err(|_| ApiError::Unavailable)?;
+            app.store
+                .put_signals(batch)
+                .await
+                .map_err(|_| ApiError::Unavailable)?;
         }
         // Published after storing, so an event on the bus always refers to stored data.
         let ctx = DetailContext {
@@ -79,11 +87,22 @@ pub(super) async fn realtime_events<S: Store, B: EventPublisher>(
                 tracing::error!(error = %e, "signal detail did not serialise");
                 ApiError::Unavailable
             })?;
-        app.bus.publish(details).await.map_err(|_| ApiError::Unavailable)
+        app.bus
+            .publish(details)
+            .await
+            .map_err(|_| ApiError::Unavailable)
     };
     claimed(&app.store, &caller, write).await?;
-    tracing::info!(events = events.len(), persist = parsed.persist, "real-time events accepted");
-    Ok(respond::object(caller.format, StatusCode::ACCEPTED, &json!({"status": "202 Accepted"})))
+    tracing::info!(
+        events = events.len(),
+        persist = parsed.persist,
+        "real-time events accepted"
+    );
+    Ok(respond::object(
+        caller.format,
+        StatusCode::ACCEPTED,
+        &json!({"status": "202 Accepted"}),
+    ))
 }
 
 pub(super) async fn create_voice_call<S: Store, B: EventPublisher>(
@@ -95,15 +114,31 @@ pub(super) async fn create_voice_call<S: Store, B: EventPublisher>(
     tracing::Span::current().record("vendor_call_key", call.vendor_call_key.as_str());
     let store = &app.store;
     // The key must not be one of our ids; resolving also tells an existing leg's conversation.
-    caller.conversation_of(store, &call.vendor_call_key, || "vendorCallKey".into()).await?;
-    if let Some(existing) = store.leg_of(&caller.org, &call.vendor_call_key).await.map_err(|_| ApiError::Unavailable)? {
+    caller
+        .conversation_of(store, &call.vendor_call_key, || "vendorCallKey".into())
+        .await?;
+    if let Some(existing) = store
+        .leg_of(&caller.org, &call.vendor_call_key)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+    {
+        // Idempotent, but a replayed token is still a replay.
+        caller.claim_token(store).await?;
         return Ok(voice_call_answer(&caller, &existing.voice_call_id));
     }
     let conversation = match (&call.initiation_method, &call.parent_voice_call_id) {
         (InitiationMethod::Transfer, Some(parent)) => {
-            let parent = store.voice_call(&caller.org, parent).await.map_err(|_| ApiError::Unavailable)?;
+            let parent = store
+                .voice_call(&caller.org, parent)
+                .await
+                .map_err(|_| ApiError::Unavailable)?;
             parent
-                .ok_or_else(|| ApiError::invalid("parentVoiceCallId", "no voice call record with this id exists"))?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "parentVoiceCallId",
+                        "no voice call record with this id exists",
+                    )
+                })?
                 .conversation
         }
         _ => ConversationKey::of_first_leg(&call.vendor_call_key),
@@ -120,7 +155,11 @@ pub(super) async fn create_voice_call<S: Store, B: EventPublisher>(
                 provider: caller.provider(),
                 now: caller.now,
             };
-            match store.create_voice_call(leg).await.map_err(|_| ApiError::Unavailable)? {
+            match store
+                .create_voice_call(leg)
+                .await
+                .map_err(|_| ApiError::Unavailable)?
+            {
                 Created::New => return Ok(id),
                 Created::Existing(existing) => return Ok(existing.voice_call_id),
                 Created::IdTaken => continue,
@@ -135,11 +174,19 @@ pub(super) async fn create_voice_call<S: Store, B: EventPublisher>(
 }
 
 fn voice_call_answer(caller: &Caller, id: &VoiceCallId) -> Response<Bytes> {
-    respond::object(caller.format, StatusCode::OK, &json!({"voiceCallId": id.as_str(), "errors": []}))
+    respond::object(
+        caller.format,
+        StatusCode::OK,
+        &json!({"voiceCallId": id.as_str(), "errors": []}),
+    )
 }
 
 fn transcript_accepted(caller: &Caller) -> Response<Bytes> {
-    respond::object(caller.format, StatusCode::ACCEPTED, &json!({"result": "Accepted"}))
+    respond::object(
+        caller.format,
+        StatusCode::ACCEPTED,
+        &json!({"result": "Accepted"}),
+    )
 }
 
 pub(super) async fn message<S: Store, B: EventPublisher>(
@@ -148,8 +195,8 @@ pub(super) async fn message<S: Store, B: EventPublisher>(
     body: Value,
     raw_key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (key, message) = with_key(raw_key, messages::parse_one(body))?;
-    let conversation = caller.conversation_of(&app.store, &key, || "vendorCallKey".into()).await?;
+    let (key, conversation, message) =
+        key_and_body(&caller, &app.store, raw_key, messages::parse_one(body)).await?;
     let batch = MessageBatch {
         org: &caller.org,
         conversation: &conversation,
@@ -158,7 +205,12 @@ pub(super) async fn message<S: Store, B: EventPublisher>(
         messages: std::slice::from_ref(&message),
         received_at: caller.now,
     };
-    let write = async { app.store.put_messages(&[batch]).await.map_err(|_| ApiError::Unavailable) };
+    let write = async {
+        app.store
+            .put_messages(&[batch])
+            .await
+            .map_err(|_| ApiError::Unavailable)
+    };
     claimed(&app.store, &caller, write).await?;
     Ok(transcript_accepted(&caller))
 }
@@ -169,11 +221,20 @@ pub(super) async fn bulk_messages<S: Store, B: EventPublisher>(
     body: Value,
 ) -> Result<Response<Bytes>, ApiError> {
     let entries = messages::parse_bulk(body, caller.format)?;
-    let mut conversations = Vec::with_capacity(entries.len());
+    // Every entry keyed by one of our voiceCallIds is named, not just the first.
+    let mut conversations: Result<Vec<ConversationKey>, ApiError> =
+        Ok(Vec::with_capacity(entries.len()));
     for (i, entry) in entries.iter().enumerate() {
         let field = || format!("entries[{i}].vendorCallKey");
-        conversations.push(caller.conversation_of(&app.store, &entry.vendor_call_key, field).await?);
+        let conversation = caller
+            .conversation_of(&app.store, &entry.vendor_call_key, field)
+            .await;
+        conversations = both(conversations, conversation).map(|(mut all, one)| {
+            all.push(one);
+            all
+        });
     }
+    let conversations = conversations?;
     let batches: Vec<MessageBatch<'_>> = entries
         .iter()
         .zip(&conversations)
@@ -186,7 +247,12 @@ pub(super) async fn bulk_messages<S: Store, B: EventPublisher>(
             received_at: caller.now,
         })
         .collect();
-    let write = async { app.store.put_messages(&batches).await.map_err(|_| ApiError::Unavailable) };
+    let write = async {
+        app.store
+            .put_messages(&batches)
+            .await
+            .map_err(|_| ApiError::Unavailable)
+    };
     claimed(&app.store, &caller, write).await?;
     Ok(transcript_accepted(&caller))
 }
@@ -197,8 +263,13 @@ pub(super) async fn post_call_events<S: Store, B: EventPublisher>(
     body: Value,
     raw_key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (key, parsed) = with_key(raw_key, post_call::parse(body, caller.format))?;
-    let conversation = caller.conversation_of(&app.store, &key, || "vendorCallKey".into()).await?;
+    let (key, conversation, parsed) = key_and_body(
+        &caller,
+        &app.store,
+        raw_key,
+        post_call::parse(body, caller.format),
+    )
+    .await?;
     let batch = PostCallBatch {
         org: &caller.org,
         conversation: &conversation,
@@ -208,7 +279,16 @@ pub(super) async fn post_call_events<S: Store, B: EventPublisher>(
         events: &parsed.events,
         received_at: caller.now,
     };
-    let write = async { app.store.put_post_call(batch).await.map_err(|_| ApiError::Unavailable) };
+    let write = async {
+        app.store
+            .put_post_call(batch)
+            .await
+            .map_err(|_| ApiError::Unavailable)
+    };
     claimed(&app.store, &caller, write).await?;
-    Ok(respond::object(caller.format, StatusCode::ACCEPTED, &json!({"status": "202 Accepted"})))
+    Ok(respond::object(
+        caller.format,
+        StatusCode::ACCEPTED,
+        &json!({"status": "202 Accepted"}),
+    ))
 }

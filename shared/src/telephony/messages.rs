@@ -50,7 +50,9 @@ pub fn parse_bulk(body: Value, format: Format) -> Result<Vec<BulkEntry>, ApiErro
             Vec::new()
         }
         Some(v) => problems
-            .take(validate::list(v, 1, MAX_BULK_ENTRIES, format), || "entries".into())
+            .take(validate::list(v, 1, MAX_BULK_ENTRIES, format), || {
+                "entries".into()
+            })
             .unwrap_or_default(),
     };
     let entries: Vec<BulkEntry> = entries
@@ -61,7 +63,12 @@ pub fn parse_bulk(body: Value, format: Format) -> Result<Vec<BulkEntry>, ApiErro
     problems.finish(entries)
 }
 
-fn bulk_entry(value: Value, index: usize, format: Format, problems: &mut Problems) -> Option<BulkEntry> {
+fn bulk_entry(
+    value: Value,
+    index: usize,
+    format: Format,
+    problems: &mut Problems,
+) -> Option<BulkEntry> {
     let prefix = format!("entries[{index}]");
     let Value::Object(mut obj) = value else {
         problems.invalid(prefix, "must be an object");
@@ -69,7 +76,8 @@ fn bulk_entry(value: Value, index: usize, format: Format, problems: &mut Problem
     };
     let key = problems.take(
         validate::required(&obj, "vendorCallKey").and_then(|v| {
-            VendorCallKey::parse(validate::text(v, usize::MAX)?).map_err(|why| Refusal::Invalid(why.into()))
+            VendorCallKey::parse(validate::text(v, usize::MAX)?)
+                .map_err(|why| Refusal::Invalid(why.into()))
         }),
         || path(&prefix, "vendorCallKey"),
     );
@@ -78,7 +86,9 @@ fn bulk_entry(value: Value, index: usize, format: Format, problems: &mut Problem
             problems.missing(path(&prefix, "messages"));
             None
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_BULK_MESSAGES, format), || path(&prefix, "messages")),
+        Some(v) => problems.take(validate::list(v, 1, MAX_BULK_MESSAGES, format), || {
+            path(&prefix, "messages")
+        }),
     };
     let messages: Vec<TranscriptMessage> = messages?
         .into_iter()
@@ -94,30 +104,55 @@ fn bulk_entry(value: Value, index: usize, format: Format, problems: &mut Problem
             }
         })
         .collect();
-    Some(BulkEntry { vendor_call_key: key?, messages })
+    Some(BulkEntry {
+        vendor_call_key: key?,
+        messages,
+    })
 }
 
-fn message(obj: &Map<String, Value>, prefix: &str, problems: &mut Problems) -> Option<TranscriptMessage> {
+fn message(
+    obj: &Map<String, Value>,
+    prefix: &str,
+    problems: &mut Problems,
+) -> Option<TranscriptMessage> {
     let before = problems.len();
     let at = |name: &'static str| move || path(prefix, name);
-    let message_id = problems.take(validate::required_text(obj, "messageId", MAX_TEXT), at("messageId"));
-    let start_time = problems.take(validate::required(obj, "startTime").and_then(validate::unsigned), at("startTime"));
-    let end_time = problems.take(validate::required(obj, "endTime").and_then(validate::unsigned), at("endTime"));
+    let message_id = problems.take(
+        validate::required_text(obj, "messageId", MAX_TEXT),
+        at("messageId"),
+    );
+    let start_time = problems.take(
+        validate::required(obj, "startTime").and_then(validate::unsigned),
+        at("startTime"),
+    );
+    let end_time = problems.take(
+        validate::required(obj, "endTime").and_then(validate::unsigned),
+        at("endTime"),
+    );
     if let (Some(start), Some(end)) = (start_time, end_time) {
         if end < start {
             problems.invalid(at("endTime")(), "must not be before startTime");
         }
     }
-    let content = problems.take(validate::required_text(obj, "content", MAX_CONTENT_CHARS), at("content"));
+    let content = problems.take(
+        validate::required_text(obj, "content", MAX_CONTENT_CHARS),
+        at("content"),
+    );
     let sender_type = problems.take(
         validate::required(obj, "senderType").and_then(|v| {
-            v.as_str().and_then(SenderType::parse).ok_or(Refusal::Invalid(
-                "must be END_USER, HUMAN_AGENT, VIRTUAL_AGENT, SUPERVISOR or EXTERNAL_USER".into(),
-            ))
+            v.as_str()
+                .and_then(SenderType::parse)
+                .ok_or(Refusal::Invalid(
+                    "must be END_USER, HUMAN_AGENT, VIRTUAL_AGENT, SUPERVISOR or EXTERNAL_USER"
+                        .into(),
+                ))
         }),
         at("senderType"),
     );
-    let participant_id = problems.take(validate::required_text(obj, "participantId", MAX_TEXT), at("participantId"));
+    let participant_id = problems.take(
+        validate::required_text(obj, "participantId", MAX_TEXT),
+        at("participantId"),
+    );
     if problems.len() != before {
         return None;
     }
@@ -162,7 +197,10 @@ mod tests {
     #[test]
     fn one_message_errors() {
         let err = parse_one(json!({"messageId": "m", "startTime": 10, "endTime": 9, "content": "", "senderType": "BOT"})).unwrap_err();
-        assert_eq!(fields(err), ["endTime", "content", "senderType", "participantId"]);
+        assert_eq!(
+            fields(err),
+            ["endTime", "content", "senderType", "participantId"]
+        );
     }
 
     #[test]
@@ -172,16 +210,27 @@ mod tests {
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[0].messages.len(), 5);
 
-        let too_many = (0..6).map(|i| entry(&format!("k{i}"), 1)).collect::<Vec<_>>();
-        assert_eq!(fields(parse_bulk(json!({"entries": too_many})).unwrap_err()), ["entries"]);
-        assert_eq!(fields(parse_bulk(json!({"entries": [entry("a", 6)]})).unwrap_err()), ["entries[0].messages"]);
+        let too_many = (0..6)
+            .map(|i| entry(&format!("k{i}"), 1))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            fields(parse_bulk(json!({"entries": too_many})).unwrap_err()),
+            ["entries"]
+        );
+        assert_eq!(
+            fields(parse_bulk(json!({"entries": [entry("a", 6)]})).unwrap_err()),
+            ["entries[0].messages"]
+        );
 
         let mut bad = entry("a", 2);
         bad["messages"][1]["senderType"] = json!("ROBOT");
         bad["vendorCallKey"] = json!("");
         assert_eq!(
             fields(parse_bulk(json!({"entries": [entry("ok", 1), bad]})).unwrap_err()),
-            ["entries[1].vendorCallKey", "entries[1].messages[1].senderType"]
+            [
+                "entries[1].vendorCallKey",
+                "entries[1].messages[1].senderType"
+            ]
         );
         assert_eq!(fields(parse_bulk(json!({})).unwrap_err()), ["entries"]);
     }
@@ -189,7 +238,10 @@ mod tests {
     #[test]
     fn bulk_from_xml_shapes() {
         let xml_shaped = json!({"entries": {"vendorCallKey": "a", "messages": msg("m")}});
-        assert_eq!(fields(parse_bulk(xml_shaped.clone()).unwrap_err()), ["entries"]);
+        assert_eq!(
+            fields(parse_bulk(xml_shaped.clone()).unwrap_err()),
+            ["entries"]
+        );
         let parsed = super::parse_bulk(xml_shaped, Format::Xml).unwrap();
         assert_eq!(parsed[0].messages[0].message_id, "m");
     }

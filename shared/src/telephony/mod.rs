@@ -44,19 +44,30 @@ fn route(path: &str) -> Option<Route<'_>> {
         ["voiceCalls"] => Some(Route::CreateVoiceCall),
         ["voiceCalls", "messages"] => Some(Route::BulkMessages),
         ["voiceCalls", key, "messages"] => Some(Route::Messages { raw_key: key }),
-        ["voiceCalls", key, "realtimeConversationEvents"] => Some(Route::RealtimeEvents { raw_key: key }),
-        ["voiceCalls", key, "postConversationEvents"] => Some(Route::PostCallEvents { raw_key: key }),
+        ["voiceCalls", key, "realtimeConversationEvents"] => {
+            Some(Route::RealtimeEvents { raw_key: key })
+        }
+        ["voiceCalls", key, "postConversationEvents"] => {
+            Some(Route::PostCallEvents { raw_key: key })
+        }
         _ => None,
     }
 }
 
 /// Answers one `/telephony/v1` request. Never fails: every error becomes its Salesforce answer.
-pub async fn handle<S: Store, B: EventPublisher>(app: &App<S, B>, request: Request<Bytes>) -> Response<Bytes> {
+pub async fn handle<S: Store, B: EventPublisher>(
+    app: &App<S, B>,
+    request: Request<Bytes>,
+) -> Response<Bytes> {
     // Errors answer in the request's format when it names one we speak.
     let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
     let outcome = match route(request.uri().path()) {
-        None => Err(ApiError::NotFound("The requested resource does not exist".into())),
-        Some(_) if request.method() != Method::POST => Err(ApiError::MethodNotAllowed { allow: "POST" }),
+        None => Err(ApiError::NotFound(
+            "The requested resource does not exist".into(),
+        )),
+        Some(_) if request.method() != Method::POST => {
+            Err(ApiError::MethodNotAllowed { allow: "POST" })
+        }
         Some(route) => dispatch(app, &request, route).await,
     };
     match outcome {
@@ -82,8 +93,12 @@ async fn dispatch<S: Store, B: EventPublisher>(
         Route::CreateVoiceCall => flows::create_voice_call(app, caller, body).await,
         Route::BulkMessages => flows::bulk_messages(app, caller, body).await,
         Route::Messages { raw_key } => flows::message(app, caller, body, raw_key).await,
-        Route::RealtimeEvents { raw_key } => flows::realtime_events(app, caller, body, raw_key).await,
-        Route::PostCallEvents { raw_key } => flows::post_call_events(app, caller, body, raw_key).await,
+        Route::RealtimeEvents { raw_key } => {
+            flows::realtime_events(app, caller, body, raw_key).await
+        }
+        Route::PostCallEvents { raw_key } => {
+            flows::post_call_events(app, caller, body, raw_key).await
+        }
     }
 }
 
@@ -121,11 +136,18 @@ impl Caller {
     /// Records the token's `jti` so that a second use is refused (CONTRACT §1). Done once the
     /// request is known to be valid, so a refused request does not use up its token.
     pub async fn claim_token<S: ReplayGuard>(&self, store: &S) -> Result<(), ApiError> {
-        let Some(jti) = &self.token.jti else { return Ok(()) };
+        let Some(jti) = &self.token.jti else {
+            return Ok(());
+        };
         let expires_at = self.token.expires_at.max(self.now) + 60;
-        match store.claim_token_id(&self.org, jti, expires_at, self.now).await {
+        match store
+            .claim_token_id(&self.org, jti, expires_at, self.now)
+            .await
+        {
             Ok(true) => Ok(()),
-            Ok(false) => Err(ApiError::Unauthorized("token already used (jti replay)".into())),
+            Ok(false) => Err(ApiError::Unauthorized(
+                "token already used (jti replay)".into(),
+            )),
             Err(_) => Err(ApiError::Unavailable),
         }
     }
@@ -166,7 +188,9 @@ pub(crate) fn authenticate(
     now: u64,
 ) -> Result<Verified, ApiError> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let verified = keys.verify(header, needed, now).map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+    let verified = keys
+        .verify(header, needed, now)
+        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
     tracing::Span::current().record("tenant", verified.org_id.as_str());
     Ok(verified)
 }
@@ -176,21 +200,44 @@ fn vendor_call_key(raw: &str) -> Result<VendorCallKey, ApiError> {
     let decoded = percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| ApiError::invalid("vendorCallKey", "must be UTF-8"))?;
-    let key = VendorCallKey::parse(&decoded).map_err(|why| ApiError::invalid("vendorCallKey", why))?;
+    let key =
+        VendorCallKey::parse(&decoded).map_err(|why| ApiError::invalid("vendorCallKey", why))?;
     tracing::Span::current().record("vendor_call_key", key.as_str());
     Ok(key)
 }
 
-/// The path's key and the body's validation errors, together in one `400`.
-fn with_key<T>(raw_key: &str, parsed: Result<T, ApiError>) -> Result<(VendorCallKey, T), ApiError> {
-    match (vendor_call_key(raw_key), parsed) {
-        (Ok(key), Ok(parsed)) => Ok((key, parsed)),
-        (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
-            a.extend(b);
-            Err(ApiError::Validation(a))
+/// Joins two checks into one answer: both passed, or every field either refused in one `400`.
+fn both<A, B>(a: Result<A, ApiError>, b: Result<B, ApiError>) -> Result<(A, B), ApiError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(ApiError::Validation(mut x)), Err(ApiError::Validation(y))) => {
+            x.extend(y);
+            Err(ApiError::Validation(x))
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     }
+}
+
+/// The path's key, resolved to its conversation, and the parsed body: every field refused by
+/// either (the key's syntax, a key that is one of our voiceCallIds, the body) in one `400`.
+async fn key_and_body<S: TelephonyStore, T>(
+    caller: &Caller,
+    store: &S,
+    raw_key: &str,
+    parsed: Result<T, ApiError>,
+) -> Result<(VendorCallKey, ConversationKey, T), ApiError> {
+    let resolved = match vendor_call_key(raw_key) {
+        Ok(key) => match caller
+            .conversation_of(store, &key, || "vendorCallKey".into())
+            .await
+        {
+            Ok(conversation) => Ok((key, conversation)),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let ((key, conversation), parsed) = both(resolved, parsed)?;
+    Ok((key, conversation, parsed))
 }
 
 fn provider(headers: &HeaderMap) -> Option<&str> {
@@ -209,15 +256,40 @@ mod tests {
     fn routes() {
         assert_eq!(
             route("/telephony/v1/voiceCalls/abc%2Fdef/realtimeConversationEvents"),
-            Some(Route::RealtimeEvents { raw_key: "abc%2Fdef" })
+            Some(Route::RealtimeEvents {
+                raw_key: "abc%2Fdef"
+            })
         );
-        assert_eq!(route("/telephony/v1/voiceCalls"), Some(Route::CreateVoiceCall));
-        assert_eq!(route("/telephony/v1/voiceCalls/messages"), Some(Route::BulkMessages));
-        assert_eq!(route("/telephony/v1/voiceCalls/messages/messages"), Some(Route::Messages { raw_key: "messages" }));
-        assert_eq!(route("/telephony/v1/voiceCalls/k/postConversationEvents"), Some(Route::PostCallEvents { raw_key: "k" }));
-        assert_eq!(route("/telephony/v1/voiceCalls//realtimeConversationEvents"), Some(Route::RealtimeEvents { raw_key: "" }));
-        assert_eq!(route("/telephony/v1/voiceCalls/a/b/realtimeConversationEvents"), None);
-        assert_eq!(route("/telephony/v2/voiceCalls/a/realtimeConversationEvents"), None);
+        assert_eq!(
+            route("/telephony/v1/voiceCalls"),
+            Some(Route::CreateVoiceCall)
+        );
+        assert_eq!(
+            route("/telephony/v1/voiceCalls/messages"),
+            Some(Route::BulkMessages)
+        );
+        assert_eq!(
+            route("/telephony/v1/voiceCalls/messages/messages"),
+            Some(Route::Messages {
+                raw_key: "messages"
+            })
+        );
+        assert_eq!(
+            route("/telephony/v1/voiceCalls/k/postConversationEvents"),
+            Some(Route::PostCallEvents { raw_key: "k" })
+        );
+        assert_eq!(
+            route("/telephony/v1/voiceCalls//realtimeConversationEvents"),
+            Some(Route::RealtimeEvents { raw_key: "" })
+        );
+        assert_eq!(
+            route("/telephony/v1/voiceCalls/a/b/realtimeConversationEvents"),
+            None
+        );
+        assert_eq!(
+            route("/telephony/v2/voiceCalls/a/realtimeConversationEvents"),
+            None
+        );
     }
 
     #[test]

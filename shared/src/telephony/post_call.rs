@@ -16,13 +16,17 @@ pub fn parse(body: Value, format: Format) -> Result<PostCallEvents, ApiError> {
     let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
     };
-    let service = problems.take(validate::required_text(&obj, "service", MAX_TEXT), || "service".into());
+    let service = problems.take(validate::required_text(&obj, "service", MAX_TEXT), || {
+        "service".into()
+    });
     let events = match obj.remove("events").filter(|v| !v.is_null()) {
         None => {
             problems.missing("events");
             Vec::new()
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_EVENTS, format), || "events".into()).unwrap_or_default(),
+        Some(v) => problems
+            .take(validate::list(v, 1, MAX_EVENTS, format), || "events".into())
+            .unwrap_or_default(),
     };
     let events: Vec<PostCallSentiment> = events
         .into_iter()
@@ -45,7 +49,9 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<PostCall
     problems.take(
         validate::required(&obj, "type").and_then(|v| match v.as_str() {
             Some(Signal::SENTIMENT_TYPE) => Ok(()),
-            _ => Err(Refusal::Invalid("must be IntelligenceSignal__Sentiment".into())),
+            _ => Err(Refusal::Invalid(
+                "must be IntelligenceSignal__Sentiment".into(),
+            )),
         }),
         at("type"),
     );
@@ -54,12 +60,20 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<PostCall
             validate::decimal_text(v)
                 .and_then(|t| validate::hundredths_within(&t, 1000))
                 .and_then(Sentiment::from_hundredths)
-                .ok_or(Refusal::Invalid("sentiment must be a number between -1000 and 1000".into()))
+                .ok_or(Refusal::Invalid(
+                    "sentiment must be a number between -1000 and 1000".into(),
+                ))
         }),
         at("value"),
     );
-    let start_time = problems.take(validate::required(&obj, "startTime").and_then(validate::unsigned), at("startTime"));
-    let end_time = problems.take(validate::required(&obj, "endTime").and_then(validate::unsigned), at("endTime"));
+    let start_time = problems.take(
+        validate::required(&obj, "startTime").and_then(validate::unsigned),
+        at("startTime"),
+    );
+    let end_time = problems.take(
+        validate::required(&obj, "endTime").and_then(validate::unsigned),
+        at("endTime"),
+    );
     if let (Some(start), Some(end)) = (start_time, end_time) {
         if end < start {
             problems.invalid(at("endTime")(), "must not be before startTime");
@@ -67,14 +81,21 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<PostCall
     }
     let participant = problems.take(
         validate::required(&obj, "participant").and_then(|v| {
-            v.as_str().and_then(Participant::parse).ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into()))
+            v.as_str()
+                .and_then(Participant::parse)
+                .ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into()))
         }),
         at("participant"),
     );
     if problems.len() != before {
         return None;
     }
-    Some(PostCallSentiment { participant: participant?, value: value?, start_time: start_time?, end_time: end_time? })
+    Some(PostCallSentiment {
+        participant: participant?,
+        value: value?,
+        start_time: start_time?,
+        end_time: end_time?,
+    })
 }
 
 #[cfg(test)]
@@ -108,7 +129,13 @@ mod tests {
         let err = parse(json!({"events": [{"type": "IntelligenceSignal__Category", "value": 2000, "startTime": 5, "endTime": 4}]})).unwrap_err();
         assert_eq!(
             fields(err),
-            ["service", "events[0].type", "events[0].value", "events[0].endTime", "events[0].participant"]
+            [
+                "service",
+                "events[0].type",
+                "events[0].value",
+                "events[0].endTime",
+                "events[0].participant"
+            ]
         );
     }
 }

@@ -22,7 +22,8 @@ pub fn parse(body: Value, format: Format) -> Result<RealtimeEvents, ApiError> {
     };
 
     let service = problems.take(
-        validate::required(&obj, "service").and_then(|v| validate::text(v, MAX_TEXT).map(str::to_owned)),
+        validate::required(&obj, "service")
+            .and_then(|v| validate::text(v, MAX_TEXT).map(str::to_owned)),
         || "service".into(),
     );
     let persist = match field(&obj, "persist") {
@@ -35,7 +36,9 @@ pub fn parse(body: Value, format: Format) -> Result<RealtimeEvents, ApiError> {
             problems.missing("events");
             Vec::new()
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_EVENTS, format), || "events".into()).unwrap_or_default(),
+        Some(v) => problems
+            .take(validate::list(v, 1, MAX_EVENTS, format), || "events".into())
+            .unwrap_or_default(),
     };
     let count = events.len();
     let events: Vec<SignalEvent> = events
@@ -50,11 +53,18 @@ pub fn parse(body: Value, format: Format) -> Result<RealtimeEvents, ApiError> {
     let (Some(service), Some(persist)) = (service, persist) else {
         return Err(problems.finish(()).unwrap_err());
     };
-    problems.finish(RealtimeEvents { service, persist, events })
+    problems.finish(RealtimeEvents {
+        service,
+        persist,
+        events,
+    })
 }
 
 fn check_sorted(events: &[SignalEvent], problems: &mut Problems) {
-    if let Some(i) = events.windows(2).position(|w| w[1].start_time < w[0].start_time) {
+    if let Some(i) = events
+        .windows(2)
+        .position(|w| w[1].start_time < w[0].start_time)
+    {
         problems.invalid(
             format!("events[{}].startTime", i + 1),
             "events must be sorted in ascending order by startTime",
@@ -73,7 +83,10 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
     let participant_field = field(&obj, "participant");
     let participant = participant_field.and_then(|v| {
         let parsed = v.as_str().and_then(Participant::parse);
-        problems.take(parsed.ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into())), at("participant"))
+        problems.take(
+            parsed.ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into())),
+            at("participant"),
+        )
     });
 
     let kind = problems.take(
@@ -100,18 +113,25 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
             let sentiment = validate::decimal_text(v)
                 .and_then(|t| validate::hundredths_within(&t, 1000))
                 .and_then(Sentiment::from_hundredths)
-                .ok_or(Refusal::Invalid("sentiment must be a number between -1000 and 1000".into()));
+                .ok_or(Refusal::Invalid(
+                    "sentiment must be a number between -1000 and 1000".into(),
+                ));
             problems.take(sentiment, at("value")).map(Signal::Sentiment)
         }
     };
 
-    let start_time = problems.take(validate::required(&obj, "startTime").and_then(validate::unsigned), at("startTime"));
+    let start_time = problems.take(
+        validate::required(&obj, "startTime").and_then(validate::unsigned),
+        at("startTime"),
+    );
 
     let score = field(&obj, "score").and_then(|v| {
         let score = validate::decimal_text(v)
             .and_then(|t| t.parse::<f64>().ok())
             .and_then(Score::new)
-            .ok_or(Refusal::Invalid("must be a number between 0 and 1000".into()));
+            .ok_or(Refusal::Invalid(
+                "must be a number between 0 and 1000".into(),
+            ));
         problems.take(score, at("score"))
     });
 
@@ -134,7 +154,13 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
     if problems.len() != before {
         return None;
     }
-    Some(SignalEvent { signal: signal?, start_time: start_time?, score, participant, details })
+    Some(SignalEvent {
+        signal: signal?,
+        start_time: start_time?,
+        score,
+        participant,
+        details,
+    })
 }
 
 /// The length of `value` as compact JSON, without building the text.
@@ -181,7 +207,10 @@ mod tests {
         .unwrap();
         assert!(first.persist);
         assert_eq!(first.events.len(), 2);
-        assert_eq!(first.events[1].signal, Signal::Category("CustomerAngry".into()));
+        assert_eq!(
+            first.events[1].signal,
+            Signal::Category("CustomerAngry".into())
+        );
 
         let second = parse(json!({
             "service": "CxoneAgentAssistService", "persist": false,
@@ -191,7 +220,10 @@ mod tests {
         .unwrap();
         assert!(!second.persist);
         let e = &second.events[0];
-        assert_eq!(e.signal, Signal::Sentiment(Sentiment::from_hundredths(40013).unwrap()));
+        assert_eq!(
+            e.signal,
+            Signal::Sentiment(Sentiment::from_hundredths(40013).unwrap())
+        );
         assert_eq!(e.score.unwrap().get(), 10.0);
         assert_eq!(e.participant, Some(Participant::Customer));
     }
@@ -207,7 +239,10 @@ mod tests {
         .unwrap();
         assert!(!parsed.persist);
         assert_eq!(parsed.events[0].start_time, 1_700_000_000_123);
-        assert_eq!(parsed.events[0].details.as_ref().unwrap()["EndOffsetMillis"], "4400");
+        assert_eq!(
+            parsed.events[0].details.as_ref().unwrap()["EndOffsetMillis"],
+            "4400"
+        );
     }
 
     #[test]
@@ -243,19 +278,33 @@ mod tests {
 
     #[test]
     fn first_out_of_order_index_is_named() {
-        let ev = |t: u64| json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": t});
-        let err = parse(json!({"service": "s", "events": [ev(5), ev(5), ev(7), ev(6), ev(1)]})).unwrap_err();
+        let ev =
+            |t: u64| json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": t});
+        let err = parse(json!({"service": "s", "events": [ev(5), ev(5), ev(7), ev(6), ev(1)]}))
+            .unwrap_err();
         assert_eq!(fields(err), ["events[3].startTime"]);
     }
 
     #[test]
     fn event_count_limits() {
         let ev = json!({"type": "IntelligenceSignal__Category", "value": "A", "startTime": 1});
-        assert_eq!(fields(parse(json!({"service": "s", "events": []})).unwrap_err()), ["events"]);
+        assert_eq!(
+            fields(parse(json!({"service": "s", "events": []})).unwrap_err()),
+            ["events"]
+        );
         let many = vec![ev.clone(); MAX_EVENTS + 1];
-        assert_eq!(fields(parse(json!({"service": "s", "events": many})).unwrap_err()), ["events"]);
+        assert_eq!(
+            fields(parse(json!({"service": "s", "events": many})).unwrap_err()),
+            ["events"]
+        );
         let max = vec![ev; MAX_EVENTS];
-        assert_eq!(parse(json!({"service": "s", "events": max})).unwrap().events.len(), MAX_EVENTS);
+        assert_eq!(
+            parse(json!({"service": "s", "events": max}))
+                .unwrap()
+                .events
+                .len(),
+            MAX_EVENTS
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::format::Format;
-use crate::model::{CallParticipant, InitiationMethod, Instant, NewVoiceCall, VendorCallKey, VoiceCallId};
+use crate::model::{
+    CallParticipant, InitiationMethod, Instant, NewVoiceCall, VendorCallKey, VoiceCallId,
+};
 use crate::validate::{self, field, Problems, Refusal};
 
 const MAX_TEXT: usize = 255;
@@ -17,12 +19,16 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
     let Some(mut obj) = validate::object(body, &mut problems) else {
         return Err(problems.finish(()).unwrap_err());
     };
-    let text = |obj: &serde_json::Map<String, Value>, problems: &mut Problems, name: &'static str| {
-        problems.take(validate::required_text(obj, name, MAX_TEXT), || name.into())
-    };
-    let optional = |obj: &serde_json::Map<String, Value>, problems: &mut Problems, name: &'static str| {
-        problems.take(validate::optional_text(obj, name, MAX_TEXT), || name.into()).flatten()
-    };
+    let text =
+        |obj: &serde_json::Map<String, Value>, problems: &mut Problems, name: &'static str| {
+            problems.take(validate::required_text(obj, name, MAX_TEXT), || name.into())
+        };
+    let optional =
+        |obj: &serde_json::Map<String, Value>, problems: &mut Problems, name: &'static str| {
+            problems
+                .take(validate::optional_text(obj, name, MAX_TEXT), || name.into())
+                .flatten()
+        };
 
     let call_center_api_name = text(&obj, &mut problems, "callCenterApiName");
     let vendor_call_key = problems.take(
@@ -36,17 +42,19 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
     let from = text(&obj, &mut problems, "from");
     let initiation_method = problems.take(
         validate::required(&obj, "initiationMethod").and_then(|v| {
-            v.as_str().and_then(InitiationMethod::parse).ok_or(Refusal::Invalid(
-                "must be Inbound, Outbound, Transfer or Callback".into(),
-            ))
+            v.as_str()
+                .and_then(InitiationMethod::parse)
+                .ok_or(Refusal::Invalid(
+                    "must be Inbound, Outbound, Transfer or Callback".into(),
+                ))
         }),
         || "initiationMethod".into(),
     );
     let start_time = problems.take(
         validate::required(&obj, "startTime").and_then(|v| {
-            v.as_str()
-                .and_then(Instant::parse)
-                .ok_or(Refusal::Invalid("must be an ISO-8601 date-time, e.g. 2026-11-23T16:00:00Z".into()))
+            v.as_str().and_then(Instant::parse).ok_or(Refusal::Invalid(
+                "must be an ISO-8601 date-time, e.g. 2026-11-23T16:00:00Z".into(),
+            ))
         }),
         || "startTime".into(),
     );
@@ -54,12 +62,16 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
         None => None,
         Some(v) => problems.take(
             validate::text(v, MAX_TEXT).and_then(|raw| {
-                VoiceCallId::parse(raw).ok_or(Refusal::Invalid("is not a voiceCallId this service issued".into()))
+                VoiceCallId::parse(raw).ok_or(Refusal::Invalid(
+                    "is not a voiceCallId this service issued".into(),
+                ))
             }),
             || "parentVoiceCallId".into(),
         ),
     };
-    if initiation_method == Some(InitiationMethod::Transfer) && field(&obj, "parentVoiceCallId").is_none() {
+    if initiation_method == Some(InitiationMethod::Transfer)
+        && field(&obj, "parentVoiceCallId").is_none()
+    {
         problems.missing("parentVoiceCallId");
     }
     let call_origin = optional(&obj, &mut problems, "callOrigin");
@@ -67,7 +79,9 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
     let call_subtype = optional(&obj, &mut problems, "callSubtype");
     let call_attributes = match obj.remove("callAttributes") {
         None | Some(Value::Null) => None,
-        Some(v) => problems.take(call_attributes(v), || "callAttributes".into()).flatten(),
+        Some(v) => problems
+            .take(call_attributes(v), || "callAttributes".into())
+            .flatten(),
     };
 
     let participants = match obj.remove("participants").filter(|v| !v.is_null()) {
@@ -75,13 +89,17 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
             problems.missing("participants");
             None
         }
-        Some(v) => problems.take(validate::list(v, 1, MAX_PARTICIPANTS, format), || "participants".into()).map(|items| {
-            items
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, p)| participant(p, i, &mut problems))
-                .collect::<Vec<_>>()
-        }),
+        Some(v) => problems
+            .take(validate::list(v, 1, MAX_PARTICIPANTS, format), || {
+                "participants".into()
+            })
+            .map(|items| {
+                items
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| participant(p, i, &mut problems))
+                    .collect::<Vec<_>>()
+            }),
     };
 
     let (
@@ -92,7 +110,15 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
         Some(initiation_method),
         Some(start_time),
         Some(participants),
-    ) = (call_center_api_name, vendor_call_key, to, from, initiation_method, start_time, participants)
+    ) = (
+        call_center_api_name,
+        vendor_call_key,
+        to,
+        from,
+        initiation_method,
+        start_time,
+        participants,
+    )
     else {
         return Err(problems.finish(()).unwrap_err());
     };
@@ -118,9 +144,15 @@ fn participant(value: Value, index: usize, problems: &mut Problems) -> Option<Ca
         problems.invalid(format!("participants[{index}]"), "must be an object");
         return None;
     };
-    let participant_key = problems.take(validate::required_text(&obj, "participantKey", MAX_TEXT), at("participantKey"));
+    let participant_key = problems.take(
+        validate::required_text(&obj, "participantKey", MAX_TEXT),
+        at("participantKey"),
+    );
     let kind = problems.take(validate::required_text(&obj, "type", MAX_TEXT), at("type"));
-    Some(CallParticipant { participant_key: participant_key?, kind: kind? })
+    Some(CallParticipant {
+        participant_key: participant_key?,
+        kind: kind?,
+    })
 }
 
 /// A JSON document given as a string (as Salesforce takes it); an object is accepted and kept
@@ -129,12 +161,17 @@ fn call_attributes(value: Value) -> Result<Option<String>, Refusal> {
     let text = match value {
         Value::String(s) if s.trim().is_empty() => return Ok(None),
         Value::String(s) => {
-            serde_json::from_str::<Value>(&s)
-                .map_err(|_| Refusal::Invalid("must be a JSON document given as a string".into()))?;
+            serde_json::from_str::<Value>(&s).map_err(|_| {
+                Refusal::Invalid("must be a JSON document given as a string".into())
+            })?;
             s
         }
         v @ Value::Object(_) => v.to_string(),
-        _ => return Err(Refusal::Invalid("must be a JSON document given as a string".into())),
+        _ => {
+            return Err(Refusal::Invalid(
+                "must be a JSON document given as a string".into(),
+            ))
+        }
     };
     if text.len() > MAX_CALL_ATTRIBUTES_BYTES {
         return Err(Refusal::Invalid("must be at most 32 KiB".into()));
@@ -171,7 +208,10 @@ mod tests {
         assert_eq!(call.vendor_call_key.as_str(), "contact-1");
         assert_eq!(call.initiation_method, InitiationMethod::Inbound);
         assert_eq!(call.participants[0].kind, "END_USER");
-        assert_eq!(call.call_attributes.as_deref(), Some("{\"queue\":\"sales\"}"));
+        assert_eq!(
+            call.call_attributes.as_deref(),
+            Some("{\"queue\":\"sales\"}")
+        );
         assert_eq!(call.parent_voice_call_id, None);
     }
 
@@ -179,9 +219,15 @@ mod tests {
     fn a_transfer_needs_its_parent() {
         let mut body = inbound();
         body["initiationMethod"] = json!("Transfer");
-        assert_eq!(fields(parse(body.clone()).unwrap_err()), ["parentVoiceCallId"]);
+        assert_eq!(
+            fields(parse(body.clone()).unwrap_err()),
+            ["parentVoiceCallId"]
+        );
         body["parentVoiceCallId"] = json!("not-an-id");
-        assert_eq!(fields(parse(body.clone()).unwrap_err()), ["parentVoiceCallId"]);
+        assert_eq!(
+            fields(parse(body.clone()).unwrap_err()),
+            ["parentVoiceCallId"]
+        );
         body["parentVoiceCallId"] = json!(VoiceCallId::generate().as_str());
         assert!(parse(body).is_ok());
     }
@@ -213,6 +259,9 @@ mod tests {
         body["callAttributes"] = json!({"queue": "sales"});
         let call = super::parse(body, Format::Xml).unwrap();
         assert_eq!(call.participants.len(), 1);
-        assert_eq!(call.call_attributes.as_deref(), Some(r#"{"queue":"sales"}"#));
+        assert_eq!(
+            call.call_attributes.as_deref(),
+            Some(r#"{"queue":"sales"}"#)
+        );
     }
 }
