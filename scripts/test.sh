@@ -10,4 +10,4 @@ echo "== sam validate --lint"
 AWS_DEFAULT_REGION=us-east-1 "$SAM" validate --lint --template template.yaml
 
 echo "== cargo test"
-cargo test --workspace --all-targets "$@"
+cargo test --workspace "$@"

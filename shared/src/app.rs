@@ -8,6 +8,7 @@ use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
 use crate::intelligence::categories::CategoriesError;
 use crate::intelligence::InsightCategories;
+use crate::model::OrgId;
 use crate::store::dynamo::DynamoStore;
 use crate::store::{ReplayGuard, TelephonyStore};
 
@@ -20,6 +21,8 @@ pub struct App<S, B> {
     pub keys: KeyRegistry,
     pub store: S,
     pub bus: B,
+    /// The tenant of contact-flow invocations (`CONNECT_TENANT`); `None` refuses them.
+    pub connect_tenant: Option<OrgId>,
 }
 
 pub type AwsApp = App<DynamoStore, EventBridgeBus>;
@@ -96,13 +99,23 @@ impl AwsApp {
             &settings.event_bus_name,
             &settings.event_source,
         );
-        Self { keys, store, bus }
+        Self {
+            keys,
+            store,
+            bus,
+            connect_tenant: crate::contact_flow::tenant_from_env(),
+        }
     }
 }
 
 impl<S: Store, B: EventPublisher> App<S, B> {
     pub fn with_ports(keys: KeyRegistry, store: S, bus: B) -> Self {
-        Self { keys, store, bus }
+        Self {
+            keys,
+            store,
+            bus,
+            connect_tenant: None,
+        }
     }
 }
 
@@ -135,6 +148,7 @@ impl AwsActionsApp {
             keys,
             store,
             categories,
+            connect_tenant: crate::contact_flow::tenant_from_env(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod bus;
 pub mod clock;
+pub mod contact_flow;
 pub mod error;
 pub mod format;
 pub mod intelligence;

@@ -1,26 +1,42 @@
-//! Lambda for `/services/data/vNN.N/actions/standard/getConversationIntelligence`, invoked
-//! through API Gateway (HTTP API, payload 2.0). Wiring only: configuration, keys, categories and
-//! the DynamoDB client are built once, then every request goes to `shared::actions::handle`.
+//! Lambda for `/services/data/vNN.N/actions/standard/getConversationIntelligence`, invoked by API
+//! Gateway (HTTP API, payload 2.0) or directly by an Amazon Connect contact flow. Wiring only:
+//! configuration, keys, categories and the DynamoDB client are built once; each invocation goes
+//! to `shared::actions`.
 
-use lambda_http::{service_fn, Body, Error, Request, RequestExt, Response};
+// The handlers' async state machines nest deeper than the default limit allows.
+#![recursion_limit = "256"]
+
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
 use shared::app::AwsActionsApp;
+use shared::lambda::{http_response, Invocation};
 use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    lambda_runtime::tracing::init_default_subscriber();
     let app: &'static AwsActionsApp = Box::leak(Box::new(AwsActionsApp::from_env().await?));
-    lambda_http::run(service_fn(move |request: Request| handle(app, request))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        handle(app, event)
+    }))
+    .await
 }
 
-async fn handle(app: &AwsActionsApp, request: Request) -> Result<Response<Body>, Error> {
-    let request_id = request
-        .lambda_context_ref()
-        .map(|c| c.request_id.clone())
-        .unwrap_or_default();
-    let span = shared::request_span(&request_id, request.method(), request.uri().path());
-    let response = shared::actions::handle(app, request.map(shared::lambda::request_body))
-        .instrument(span)
-        .await;
-    Ok(response.map(shared::lambda::response_body))
+async fn handle(app: &AwsActionsApp, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let request_id = event.context.request_id;
+    match Invocation::read(event.payload)? {
+        Invocation::Http(request) => {
+            let span = shared::request_span(&request_id, request.method(), request.uri().path());
+            Ok(http_response(
+                shared::actions::handle(app, request).instrument(span).await,
+            ))
+        }
+        Invocation::ContactFlow(flow) => {
+            let span = tracing::info_span!("contact_flow", request_id);
+            let answer = shared::actions::contact_flow::handle(app, &flow)
+                .instrument(span)
+                .await?;
+            Ok(serde_json::to_value(answer)?)
+        }
+    }
 }

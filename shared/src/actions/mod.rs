@@ -1,6 +1,7 @@
 //! `/services/data/vNN.N/actions/standard/getConversationIntelligence` (CONTRACT §3): describe
 //! (`GET`, `HEAD`) and invoke (`POST`, 1..100 inputs, one result per input, in order).
 
+pub mod contact_flow;
 mod describe;
 
 use std::collections::HashMap;
@@ -31,6 +32,8 @@ pub struct ActionsApp<R> {
     pub keys: KeyRegistry,
     pub store: R,
     pub categories: InsightCategories,
+    /// The tenant of contact-flow invocations (`CONNECT_TENANT`); `None` refuses them.
+    pub connect_tenant: Option<OrgId>,
 }
 
 /// Answers one `/services/data` request. Never fails: every error becomes its Salesforce answer.

@@ -4,7 +4,7 @@
 
 pub mod categories;
 mod insights;
-mod moments;
+pub mod moments;
 mod summary;
 pub mod text;
 mod timeline;

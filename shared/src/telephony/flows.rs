@@ -9,7 +9,9 @@ use super::{both, key_and_body, messages, post_call, realtime, voice_calls, Call
 use crate::app::{App, Store};
 use crate::bus::{DetailContext, EventPublisher, SignalDetail};
 use crate::error::ApiError;
-use crate::model::{ConversationKey, InitiationMethod, VoiceCallId};
+use crate::model::{
+    ConversationKey, InitiationMethod, OrgId, RealtimeEvents, VendorCallKey, VoiceCallId,
+};
 use crate::respond;
 use crate::store::{Created, IdentifiedSignal, MessageBatch, NewLeg, PostCallBatch, SignalBatch};
 
@@ -43,66 +45,89 @@ pub(super) async fn realtime_events<S: Store, B: EventPublisher>(
         realtime::parse(body, caller.format),
     )
     .await?;
-    let events: Vec<IdentifiedSignal> = parsed
-        .events
-        .into_iter()
-        .map(|event| IdentifiedSignal::new(&caller.org, &conversation, event))
-        .collect();
-
-    let write = async {
-        if parsed.persist {
-            let batch = SignalBatch {
-                org: &caller.org,
-                conversation: &conversation,
-                vendor_call_key: &key,
-                service: &parsed.service,
-                provider: caller.provider(),
-                events: &events,
-                received_at: caller.now,
-            };
-            app.store
-                .put_signals(batch)
-                .await
-                .map_err(|_| ApiError::Unavailable)?;
-        }
-        // Published after storing, so an event on the bus always refers to stored data.
-        let ctx = DetailContext {
-            org: &caller.org,
-            vendor_call_key: &key,
-            conversation_key: conversation.as_str(),
-            provider: caller.provider(),
-            service: &parsed.service,
-            persist: parsed.persist,
-        };
-        let details = events
-            .iter()
-            .map(|e| {
-                // A detail is a few hundred bytes: one allocation instead of a growing buffer.
-                let mut json = Vec::with_capacity(512);
-                serde_json::to_writer(&mut json, &SignalDetail::new(&ctx, &e.event, &e.identity))
-                    .map(|()| String::from_utf8(json).expect("serde_json writes UTF-8"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| {
-                tracing::error!(error = %e, "signal detail did not serialise");
-                ApiError::Unavailable
-            })?;
-        app.bus
-            .publish(details)
-            .await
-            .map_err(|_| ApiError::Unavailable)
+    let accepted = Accepted {
+        org: &caller.org,
+        key: &key,
+        conversation: &conversation,
+        provider: caller.provider(),
+        now: caller.now,
     };
+    let write = async { accept_signals(app, &accepted, parsed).await.map(|_| ()) };
     claimed(&app.store, &caller, write).await?;
-    tracing::info!(
-        events = events.len(),
-        persist = parsed.persist,
-        "real-time events accepted"
-    );
     Ok(respond::object(
         caller.format,
         StatusCode::ACCEPTED,
         &json!({"status": "202 Accepted"}),
     ))
+}
+
+/// Where accepted real-time events belong.
+pub(crate) struct Accepted<'a> {
+    pub org: &'a OrgId,
+    pub key: &'a VendorCallKey,
+    pub conversation: &'a ConversationKey,
+    pub provider: Option<&'a str>,
+    pub now: u64,
+}
+
+/// Stores (when `persist`) and then publishes validated real-time events; answers their event
+/// keys. Publishing after storing means an event on the bus always refers to stored data.
+pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
+    app: &App<S, B>,
+    at: &Accepted<'_>,
+    parsed: RealtimeEvents,
+) -> Result<Vec<String>, ApiError> {
+    let events: Vec<IdentifiedSignal> = parsed
+        .events
+        .into_iter()
+        .map(|event| IdentifiedSignal::new(at.org, at.conversation, event))
+        .collect();
+    if parsed.persist {
+        let batch = SignalBatch {
+            org: at.org,
+            conversation: at.conversation,
+            vendor_call_key: at.key,
+            service: &parsed.service,
+            provider: at.provider,
+            events: &events,
+            received_at: at.now,
+        };
+        app.store
+            .put_signals(batch)
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
+    }
+    let ctx = DetailContext {
+        org: at.org,
+        vendor_call_key: at.key,
+        conversation_key: at.conversation.as_str(),
+        provider: at.provider,
+        service: &parsed.service,
+        persist: parsed.persist,
+    };
+    let details = events
+        .iter()
+        .map(|e| {
+            // A detail is a few hundred bytes: one allocation instead of a growing buffer.
+            let mut json = Vec::with_capacity(512);
+            serde_json::to_writer(&mut json, &SignalDetail::new(&ctx, &e.event, &e.identity))
+                .map(|()| String::from_utf8(json).expect("serde_json writes UTF-8"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            tracing::error!(error = %e, "signal detail did not serialise");
+            ApiError::Unavailable
+        })?;
+    app.bus
+        .publish(details)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    tracing::info!(
+        events = events.len(),
+        persist = parsed.persist,
+        "real-time events accepted"
+    );
+    Ok(events.into_iter().map(|e| e.identity).collect())
 }
 
 pub(super) async fn create_voice_call<S: Store, B: EventPublisher>(

@@ -6,6 +6,7 @@ pub mod post_call;
 pub mod realtime;
 pub mod voice_calls;
 
+pub mod contact_flow;
 mod flows;
 
 use bytes::Bytes;
