@@ -143,6 +143,7 @@ impl Fixture {
             ("EVENT_BUS_NAME", self.settings.event_bus_name.as_str()),
             ("TRUSTED_KEYS", self.keys.registry()),
             ("INSIGHT_CATEGORIES", crate::keys::CATEGORIES),
+            ("CONNECT_TENANT", crate::keys::ORG_A),
             ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
