@@ -90,15 +90,22 @@ impl ContactFlow {
     }
 }
 
-/// The deployment's tenant for contact flows, or the flat error a flow branches on.
-pub fn tenant(configured: Option<&OrgId>) -> Result<&OrgId, FlatMap> {
-    configured.ok_or_else(|| {
-        error(
-            "NOT_CONFIGURED",
-            "",
-            "This deployment has no CONNECT_TENANT: contact flows are not accepted",
-        )
-    })
+impl ContactFlow {
+    /// The deployment's tenant (`configured`) and the conversation's key, or the flat error a
+    /// flow branches on.
+    pub fn target<'a>(
+        &self,
+        configured: Option<&'a OrgId>,
+    ) -> Result<(&'a OrgId, VendorCallKey), FlatMap> {
+        let org = configured.ok_or_else(|| {
+            error(
+                "NOT_CONFIGURED",
+                "",
+                "This deployment has no CONNECT_TENANT: contact flows are not accepted",
+            )
+        })?;
+        Ok((org, self.vendor_call_key()?))
+    }
 }
 
 /// The flat answer of a refused invocation.

@@ -152,6 +152,15 @@ pub struct ErrorBody {
     pub fields: Option<Vec<String>>,
 }
 
+/// The field paths of a validation error, for tests.
+#[cfg(test)]
+pub(crate) fn field_paths(err: ApiError) -> Vec<String> {
+    match err {
+        ApiError::Validation(fields) => fields.into_iter().map(|f| f.path).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

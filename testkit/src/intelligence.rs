@@ -238,30 +238,8 @@ pub fn seed_call_lines() -> Vec<Line> {
     lines
 }
 
-const OPENERS: &[&str] = &[
-    "who",
-    "whom",
-    "whose",
-    "what",
-    "when",
-    "where",
-    "which",
-    "why",
-    "how",
-    "can you",
-    "could you",
-    "would you",
-    "will you",
-    "do you",
-    "did you",
-    "does it",
-    "are you",
-    "is there",
-    "is it",
-    "have you",
-    "should we",
-    "shall we",
-];
+/// Sentence openers the engine reads as a question.
+use shared::intelligence::categories::QUESTION_OPENERS as OPENERS;
 
 const AVOIDED_PHRASES: &[&str] = &[
     // price words

@@ -2,7 +2,7 @@
 //! "Check contact attributes" block can branch on (README, "Contact flows").
 
 use super::ActionsApp;
-use crate::contact_flow::{self, clip, ContactFlow, FlatMap};
+use crate::contact_flow::{clip, ContactFlow, FlatMap};
 use crate::intelligence::categories::{NEXT_STEP, PRICING, QUESTION};
 use crate::intelligence::moments::ATTENTION_SENTIMENT;
 use crate::intelligence::{self, Insight, Intelligence};
@@ -17,12 +17,8 @@ pub async fn handle<R: ConversationReader>(
     app: &ActionsApp<R>,
     flow: &ContactFlow,
 ) -> Result<FlatMap, Outage> {
-    let org = match contact_flow::tenant(app.connect_tenant.as_ref()) {
-        Ok(org) => org,
-        Err(refused) => return Ok(refused),
-    };
-    let key = match flow.vendor_call_key() {
-        Ok(key) => key,
+    let (org, key) = match flow.target(app.connect_tenant.as_ref()) {
+        Ok(target) => target,
         Err(refused) => return Ok(refused),
     };
     let mut answer = FlatMap::new();

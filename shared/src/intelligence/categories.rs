@@ -24,7 +24,7 @@ pub const QUESTION_TYPE_ID: &str = "00000000-0000-0000-0000-000000001010";
 pub const PRICING_TYPE_ID: &str = "00000000-0000-0000-0000-000000001001";
 pub const NEXT_STEP_TYPE_ID: &str = "00000000-0000-0000-0000-000000001000";
 
-const QUESTION_OPENERS: &[&str] = &[
+pub const QUESTION_OPENERS: &[&str] = &[
     "who",
     "whom",
     "whose",

@@ -15,7 +15,7 @@ use super::items::{
 };
 use super::{
     Backoff, ConversationReader, ConversationRecord, Created, Leg, MessageBatch, NewLeg,
-    PostCallBatch, ReplayGuard, Resolution, SignalBatch, StoreError, TelephonyStore,
+    PostCallBatch, ReplayGuard, SignalBatch, StoreError, TelephonyStore,
 };
 use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
@@ -194,20 +194,6 @@ impl TelephonyStore for DynamoStore {
             (item.sk.clone(), item)
         });
         self.batch_write(put_requests(items)?).await
-    }
-
-    async fn resolve(&self, org: &OrgId, key: &VendorCallKey) -> Result<Resolution, StoreError> {
-        if let Some(id) = VoiceCallId::parse(key.as_str()) {
-            if self.voice_call(org, &id).await?.is_some() {
-                return Ok(Resolution::VoiceCallId);
-            }
-        }
-        Ok(Resolution::Conversation(
-            match self.leg_of(org, key).await? {
-                Some(leg) => leg.conversation,
-                None => ConversationKey::of_first_leg(key),
-            },
-        ))
     }
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {

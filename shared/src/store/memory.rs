@@ -8,10 +8,10 @@ use super::items::{
     token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, VoiceCallItems,
 };
 use super::{
-    Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, Resolution, SignalBatch,
-    StoreError, TelephonyStore,
+    Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, SignalBatch, StoreError,
+    TelephonyStore,
 };
-use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
+use crate::model::{OrgId, VendorCallKey, VoiceCallId};
 
 #[derive(Debug, Default)]
 struct Tables {
@@ -87,19 +87,6 @@ impl TelephonyStore for MemoryStore {
             }
         });
         Ok(())
-    }
-
-    async fn resolve(&self, org: &OrgId, key: &VendorCallKey) -> Result<Resolution, StoreError> {
-        if let Some(id) = VoiceCallId::parse(key.as_str()) {
-            if self.voice_call(org, &id).await?.is_some() {
-                return Ok(Resolution::VoiceCallId);
-            }
-        }
-        let leg = self.leg_of(org, key).await?;
-        Ok(Resolution::Conversation(leg.map_or_else(
-            || ConversationKey::of_first_leg(key),
-            |l| l.conversation,
-        )))
     }
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {

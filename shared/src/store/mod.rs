@@ -198,11 +198,26 @@ pub trait TelephonyStore: Send + Sync {
         batch: PostCallBatch<'_>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// What `key` stands for: one of this tenant's voiceCallIds (refused as a key), or the key
+    /// of a conversation (its first leg's when it is a recorded leg).
     fn resolve(
         &self,
         org: &OrgId,
         key: &VendorCallKey,
-    ) -> impl Future<Output = Result<Resolution, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Resolution, StoreError>> + Send {
+        async move {
+            if let Some(id) = VoiceCallId::parse(key.as_str()) {
+                if self.voice_call(org, &id).await?.is_some() {
+                    return Ok(Resolution::VoiceCallId);
+                }
+            }
+            let leg = self.leg_of(org, key).await?;
+            Ok(Resolution::Conversation(leg.map_or_else(
+                || ConversationKey::of_first_leg(key),
+                |l| l.conversation,
+            )))
+        }
+    }
 
     fn voice_call(
         &self,

@@ -30,12 +30,8 @@ pub async fn handle<S: Store, B: EventPublisher>(
     flow: &ContactFlow,
     now_millis: u64,
 ) -> Result<FlatMap, Outage> {
-    let org = match contact_flow::tenant(app.connect_tenant.as_ref()) {
-        Ok(org) => org,
-        Err(refused) => return Ok(refused),
-    };
-    let key = match flow.vendor_call_key() {
-        Ok(key) => key,
+    let (org, key) = match flow.target(app.connect_tenant.as_ref()) {
+        Ok(target) => target,
         Err(refused) => return Ok(refused),
     };
     if let Some(field) = flow.invalid.first() {

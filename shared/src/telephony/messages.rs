@@ -175,12 +175,7 @@ mod tests {
         super::parse_bulk(body, Format::Json)
     }
 
-    fn fields(err: ApiError) -> Vec<String> {
-        match err {
-            ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
+    use crate::error::field_paths as fields;
 
     fn msg(id: &str) -> Value {
         json!({"messageId": id, "startTime": 1795449600000u64, "endTime": 1795449603500u64,

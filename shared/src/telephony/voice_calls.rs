@@ -188,12 +188,7 @@ mod tests {
         super::parse(body, Format::Json)
     }
 
-    fn fields(err: ApiError) -> Vec<String> {
-        match err {
-            ApiError::Validation(f) => f.into_iter().map(|f| f.path).collect(),
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
+    use crate::error::field_paths as fields;
 
     fn inbound() -> Value {
         json!({"callCenterApiName": "scv4cc1", "vendorCallKey": "contact-1", "to": "+15550100", "from": "+15550199",
