@@ -8,12 +8,15 @@ run:
 test:
 	scripts/test.sh
 
+# The handler and intelligence benchmarks, then the functions' cold start, binary size and peak
+# memory next to a minimal lambda_runtime function (scripts/coldstart.sh).
 bench:
 	cargo bench -p shared
+	scripts/coldstart.sh
 
 lint:
 	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	cargo fmt

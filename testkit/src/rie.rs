@@ -1,6 +1,7 @@
 //! A function binary under the Lambda runtime interface emulator: the real runtime API, as
 //! `sam local invoke` runs it inside its container.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
@@ -16,6 +17,13 @@ pub struct Rie {
 impl Rie {
     /// Starts `bootstrap` under the emulator with `env` (plus this process's environment).
     pub fn start(bootstrap: &Path, env: &[(String, String)]) -> Self {
+        Self::start_command(bootstrap, &[], env)
+    }
+
+    /// Starts `program args…` under the emulator as the function's process, e.g. an arm64
+    /// bootstrap through qemu user mode (`qemu-aarch64-static bootstrap`), with `env` (plus this
+    /// process's environment).
+    pub fn start_command(program: &Path, args: &[&OsStr], env: &[(String, String)]) -> Self {
         let port = free_port();
         let mut command = Command::new(rie_bin());
         command
@@ -24,7 +32,8 @@ impl Rie {
             // Its internal runtime API defaults to port 9001; emulators side by side need their own.
             .arg("--runtime-api-address")
             .arg(format!("127.0.0.1:{}", free_port()))
-            .arg(bootstrap)
+            .arg(program)
+            .args(args)
             .envs(env.iter().map(|(k, v)| (k, v)));
         Self {
             process: start(command, port, "rie"),
