@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
+use testkit::compare::assert_same_http;
 use testkit::events::{self, http_call, TOKEN_PLACEHOLDER};
 use testkit::keys::Signer;
 use testkit::rie::Rie;
@@ -92,31 +93,9 @@ async fn action_event_files_answer_as_the_local_server() {
 
         assert_eq!(local.status, 200, "{name}: {}", local.body);
         assert_eq!(lambda["statusCode"], 200, "{name}: {lambda}");
-        assert_eq!(
-            lambda["body"].as_str().unwrap_or_default(),
-            local.body,
-            "{name}"
-        );
-        let header = |h: &str| lambda["headers"][h].as_str().map(str::to_owned);
-        let local_header = |h: &str| {
-            local
-                .headers
-                .get(h)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        assert_eq!(
-            header("content-type"),
-            local_header("content-type"),
-            "{name}"
-        );
+        assert_same_http(name, &lambda, &local);
         if name == "intelligence-head" {
             assert!(local.body.is_empty());
-            assert_eq!(
-                header("content-length"),
-                local_header("content-length"),
-                "{name}"
-            );
         }
     }
 

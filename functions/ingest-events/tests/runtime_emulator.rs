@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde_json::Value;
+use testkit::compare::{assert_same_http, voice_call_id};
 use testkit::events::{self, http_call, PARENT_PLACEHOLDER, TOKEN_PLACEHOLDER};
 use testkit::keys::Signer;
 use testkit::rie::Rie;
@@ -13,32 +14,6 @@ const KEY: &str = "5324881f-1e84-4367-8930-f69a74b30ca6";
 
 fn bootstrap() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_ingest-events"))
-}
-
-/// The answer body with the (random) voiceCallId blanked, for comparing two services.
-fn comparable(body: &str) -> String {
-    let parsed = if body.starts_with("<?xml") {
-        shared::xml::parse(body.as_bytes()).map_err(|e| e.to_string())
-    } else {
-        serde_json::from_str::<Value>(body).map_err(|e| e.to_string())
-    };
-    match parsed {
-        Ok(mut json) if json.get("voiceCallId").is_some() => {
-            let id = json["voiceCallId"].as_str().unwrap_or_default();
-            assert!(id.len() == 18 && id.starts_with("0LQ"), "voiceCallId {id}");
-            json["voiceCallId"] = Value::Null;
-            json.to_string()
-        }
-        _ => body.to_owned(),
-    }
-}
-
-fn voice_call_id(body: &str) -> String {
-    let json: Value = serde_json::from_str(body).expect("JSON answer");
-    json["voiceCallId"]
-        .as_str()
-        .expect("voiceCallId")
-        .to_owned()
 }
 
 #[tokio::test]
@@ -85,22 +60,9 @@ async fn every_event_file_answers_as_the_local_server() {
             local.status,
             local.body
         );
-        assert_eq!(lambda["statusCode"], local.status, "{name}: {lambda}");
-        let lambda_body = lambda["body"].as_str().unwrap_or_default();
-        assert_eq!(comparable(lambda_body), comparable(&local.body), "{name}");
-        let content_type = lambda["headers"]["content-type"]
-            .as_str()
-            .unwrap_or_default();
-        assert_eq!(
-            Some(content_type),
-            local
-                .headers
-                .get("content-type")
-                .and_then(|v| v.to_str().ok()),
-            "{name}"
-        );
+        assert_same_http(name, &lambda, &local);
         if name == "voicecall-create-inbound" {
-            lambda_parent = voice_call_id(lambda_body);
+            lambda_parent = voice_call_id(lambda["body"].as_str().unwrap_or_default());
             local_parent = voice_call_id(&local.body);
         }
     }
