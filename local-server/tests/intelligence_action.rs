@@ -210,12 +210,7 @@ async fn get_describes_the_action() {
         Some(XML),
     )
     .await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(200);
     let described = xml(&answer);
     assert_eq!(described["name"], ACTION_NAME, "{}", answer.body);
     assert_eq!(described["inputs"]["name"], "recordId", "{}", answer.body);
@@ -275,12 +270,7 @@ async fn xml_requests_and_xml_answers() {
     // XML in, XML out: <Results><Result>…
     let body = format!("<request><inputs><recordId>{id}</recordId></inputs></request>");
     let answer = post_as_reader(&fx, ACTION_PATH, XML, Some(XML), &body).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(200);
     assert!(
         answer.body.contains("<Results") && answer.body.contains("<Result>"),
         "{}",

@@ -267,12 +267,7 @@ async fn an_xml_post_call_body_gets_an_xml_answer() {
             Some(&fx.keys.token(Signer::Writer)),
         )
         .await;
-    assert_eq!(answer.status, 202, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(202);
     assert!(
         answer.body.contains("<status>202 Accepted</status>"),
         "{}",

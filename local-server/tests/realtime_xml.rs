@@ -58,12 +58,7 @@ fn comparable_detail(mut detail: Value) -> Value {
 }
 
 fn assert_xml_accepted(answer: &Answer) {
-    assert_eq!(answer.status, 202, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(202);
     assert!(
         answer.body.contains("<status>202 Accepted</status>"),
         "{}",
@@ -148,12 +143,7 @@ async fn xml_validation_errors_are_xml_and_name_every_field() {
     let body = "<request><service></service>\
         <events><type>Bogus</type><value>x</value><startTime>-1</startTime></events></request>";
     let answer = post_xml(&fx, &key, body).await;
-    assert_eq!(answer.status, 400, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(400);
     assert!(
         answer.body.contains("<Errors") && answer.body.contains("<Error>"),
         "{}",

@@ -476,12 +476,7 @@ async fn an_xml_bulk_with_repeated_entries_and_messages_is_accepted() {
             Some(&fx.keys.token(Signer::Writer)),
         )
         .await;
-    assert_eq!(answer.status, 202, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(202);
     assert!(
         answer.body.contains("<result>Accepted</result>"),
         "{}",

@@ -535,12 +535,7 @@ async fn an_xml_body_gets_an_xml_answer() {
             Some(&fx.keys.token(Signer::Writer)),
         )
         .await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(
-        answer.content_type().starts_with("application/xml"),
-        "{:?}",
-        answer.headers
-    );
+    answer.assert_xml(200);
     let id = answer
         .body
         .split("<voiceCallId>")

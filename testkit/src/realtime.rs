@@ -110,6 +110,16 @@ impl Answer {
     }
 
     /// The answer's `Content-Type`, or "" when absent.
+    /// Asserts the answer's status and that it is XML (it answers in the request's format).
+    pub fn assert_xml(&self, status: u16) {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert!(
+            self.content_type().starts_with("application/xml"),
+            "{:?}",
+            self.headers
+        );
+    }
+
     pub fn content_type(&self) -> &str {
         self.headers
             .get("content-type")
