@@ -1,5 +1,5 @@
-//! Transcripts (CONTRACT §2.3): one message per request and the bulk form of at most 5
-//! conversations × 5 messages; `messageId` as the idempotency key; every refusal naming its
+//! Transcripts (CONTRACT §2.3): one message per request and the bulk form of at most 25
+//! conversations × 100 messages; `messageId` as the idempotency key; every refusal naming its
 //! field with its path and storing nothing; the transcript read back in time order.
 
 use serde_json::{json, Value};
@@ -345,9 +345,9 @@ async fn five_entries_of_five_messages_are_all_stored() {
 }
 
 #[tokio::test]
-async fn bulk_allows_at_most_five_entries_of_five_messages() {
+async fn bulk_allows_at_most_25_entries_of_100_messages() {
     let fx = Fixture::new().await;
-    let keys: Vec<String> = (0..6).map(|_| fresh_key()).collect();
+    let keys: Vec<String> = (0..26).map(|_| fresh_key()).collect();
     let six_entries = bulk_of(
         keys.iter()
             .map(|k| bulk_entry(k, messages_of(k, 1)))
@@ -356,16 +356,16 @@ async fn bulk_allows_at_most_five_entries_of_five_messages() {
     let answer = fx
         .post_json_as(Signer::Writer, BULK_MESSAGES_PATH, &six_entries)
         .await;
-    answer.assert_refused("six entries", &["entries"]);
+    answer.assert_refused("26 entries", &["entries"]);
 
     let six_messages = bulk_of(vec![
         bulk_entry(&keys[0], messages_of(&keys[0], 1)),
-        bulk_entry(&keys[1], messages_of(&keys[1], 6)),
+        bulk_entry(&keys[1], messages_of(&keys[1], 101)),
     ]);
     let answer = fx
         .post_json_as(Signer::Writer, BULK_MESSAGES_PATH, &six_messages)
         .await;
-    answer.assert_refused("six messages in entries[1]", &["entries[1].messages"]);
+    answer.assert_refused("101 messages in entries[1]", &["entries[1].messages"]);
 
     for (case, body, fields) in [
         ("no entries", json!({}), vec!["entries"]),

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use shared::app::App;
 use shared::auth::keygen::{generate_rsa_keypair, sign_rs256};
 use shared::auth::KeyRegistry;
-use shared::bus::{EventPublisher, PublishError};
+use shared::bus::{BusEvent, EventPublisher, PublishError};
 use shared::clock::now_secs;
 use shared::store::memory::MemoryStore;
 
@@ -48,8 +48,8 @@ static GLOBAL: Counting = Counting;
 struct DiscardBus;
 
 impl EventPublisher for DiscardBus {
-    async fn publish(&self, details: Vec<String>) -> Result<(), PublishError> {
-        black_box(details);
+    async fn publish(&self, events: Vec<BusEvent>) -> Result<(), PublishError> {
+        black_box(events);
         Ok(())
     }
 }

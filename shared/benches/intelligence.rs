@@ -57,6 +57,7 @@ fn long_call() -> Vec<Item> {
                 kind: "END_USER".into(),
             }],
             parent_voice_call_id: (i == 1).then(|| "0LQ000000000001GAA".into()),
+            ended_at: None,
             expires_at: 0,
         }));
     }
@@ -131,6 +132,7 @@ fn long_call() -> Vec<Item> {
             conversation_key: "long-call".into(),
             vendor_call_key: "leg-0".into(),
             service: "AmazonConnectContactLens".into(),
+            signal_type: "IntelligenceSignal__Sentiment".into(),
             participant: if i % 2 == 0 { "CUSTOMER" } else { "AGENT" }.into(),
             value: "-120.00".into(),
             sentiment: -120.0,

@@ -73,12 +73,32 @@ impl ContactFlow {
     /// The conversation's key: `Parameters.vendorCallKey`, else the first contact of a transfer
     /// (`InitialContactId`), else `ContactId`.
     pub fn vendor_call_key(&self) -> Result<VendorCallKey, FlatMap> {
+        self.key([
+            ("ContactData.InitialContactId", &self.initial_contact_id),
+            ("ContactData.ContactId", &self.contact_id),
+        ])
+    }
+
+    /// The key of this contact's own leg: `Parameters.vendorCallKey`, else `ContactId` (a
+    /// transfer's own contact), else `InitialContactId`.
+    pub fn leg_key(&self) -> Result<VendorCallKey, FlatMap> {
+        self.key([
+            ("ContactData.ContactId", &self.contact_id),
+            ("ContactData.InitialContactId", &self.initial_contact_id),
+        ])
+    }
+
+    /// Whether the flow says the contact ended (`Parameters.event` = `ended`, CONTRACT §4).
+    pub fn is_ended(&self) -> bool {
+        self.parameter("event")
+            .is_some_and(|e| e.eq_ignore_ascii_case("ended"))
+    }
+
+    fn key(&self, contact: [(&'static str, &Option<String>); 2]) -> Result<VendorCallKey, FlatMap> {
         let (field, raw) = if let Some(key) = self.parameter("vendorCallKey") {
             ("Parameters.vendorCallKey", key)
-        } else if let Some(key) = &self.initial_contact_id {
-            ("ContactData.InitialContactId", key.as_str())
-        } else if let Some(key) = &self.contact_id {
-            ("ContactData.ContactId", key.as_str())
+        } else if let Some((field, Some(key))) = contact.iter().find(|(_, k)| k.is_some()) {
+            (*field, key.as_str())
         } else {
             return Err(error(
                 "REQUIRED_FIELD_MISSING",
@@ -91,8 +111,8 @@ impl ContactFlow {
 }
 
 impl ContactFlow {
-    /// The deployment's tenant (`configured`) and the conversation's key, or the flat error a
-    /// flow branches on.
+    /// The deployment's tenant (`configured`) and the conversation's key (the contact's own leg
+    /// for `ended`), or the flat error a flow branches on.
     pub fn target<'a>(
         &self,
         configured: Option<&'a OrgId>,
@@ -104,7 +124,12 @@ impl ContactFlow {
                 "This deployment has no CONNECT_TENANT: contact flows are not accepted",
             )
         })?;
-        Ok((org, self.vendor_call_key()?))
+        let key = if self.is_ended() {
+            self.leg_key()?
+        } else {
+            self.vendor_call_key()?
+        };
+        Ok((org, key))
     }
 }
 
@@ -169,6 +194,12 @@ mod tests {
                 .as_str(),
             "c2"
         );
+        let ended = event(
+            json!({"event": "ended"}),
+            json!({"ContactId": "c2", "InitialContactId": "c1"}),
+        );
+        assert!(ended.is_ended());
+        assert_eq!(ended.leg_key().unwrap().as_str(), "c2");
         let missing = event(json!({}), json!({})).vendor_call_key().unwrap_err();
         assert_eq!(missing["errorCode"], "REQUIRED_FIELD_MISSING");
     }

@@ -263,8 +263,23 @@ impl Fixture {
         items.len()
     }
 
-    /// The `detail` of every event published on the bus since the last call, oldest first.
+    /// The `detail` of every real-time signal (`IntelligenceSignal`) published on the bus since
+    /// the last drain, oldest first; events of other types are drained too.
     pub async fn published(&self) -> Vec<Value> {
+        let mut out: Vec<Value> = self
+            .published_events()
+            .await
+            .into_iter()
+            .filter(|(detail_type, _)| detail_type == shared::bus::SIGNAL_DETAIL_TYPE)
+            .map(|(_, detail)| detail)
+            .collect();
+        out.sort_by_key(|d| d["startTime"].as_u64());
+        out
+    }
+
+    /// Every event published on the bus since the last drain, as (`detail-type`, `detail`), in
+    /// the order the capture queue gives them.
+    pub async fn published_events(&self) -> Vec<(String, Value)> {
         let client = aws_sdk_sqs::Client::new(&self.sdk);
         let mut out = Vec::new();
         loop {
@@ -282,9 +297,13 @@ impl Fixture {
             for message in messages {
                 let envelope: Value =
                     serde_json::from_str(message.body().unwrap_or("{}")).expect("event JSON");
-                assert_eq!(envelope["detail-type"], "IntelligenceSignal");
                 assert_eq!(envelope["source"], DEFAULT_EVENT_SOURCE);
-                out.push(envelope["detail"].clone());
+                let detail_type = envelope["detail-type"].as_str().unwrap_or_default();
+                assert!(
+                    shared::bus::DETAIL_TYPES.contains(&detail_type),
+                    "unknown detail-type {detail_type}"
+                );
+                out.push((detail_type.to_owned(), envelope["detail"].clone()));
                 if let Some(handle) = message.receipt_handle() {
                     client
                         .delete_message()
@@ -296,7 +315,6 @@ impl Fixture {
                 }
             }
         }
-        out.sort_by_key(|d| d["startTime"].as_u64());
         out
     }
 }

@@ -87,6 +87,8 @@ pub enum KeyProblem {
     UnknownField(String),
     #[error("{0} must be a non-empty string")]
     BadString(&'static str),
+    #[error("{0} must be true or false")]
+    BadBoolean(&'static str),
     #[error("exactly one of publicKey or certificate is required")]
     KeyMaterialCount,
     #[error("key material is not valid PEM")]

@@ -22,6 +22,8 @@ pub(super) struct TrustedKey {
     /// The one algorithm this key may be used with, fixed by its type.
     pub alg: Algorithm,
     pub permissions: Permissions,
+    /// `allowTokenReuse`: one token (same `jti`) may serve many requests within its validity.
+    pub allow_token_reuse: bool,
     key: DecodingKey,
     /// Signature and algorithm only: the time and audience rules are
     /// [`super::jwt::check_claims`]'s.
@@ -38,6 +40,7 @@ impl TrustedKey {
         TrustedKey {
             alg,
             permissions,
+            allow_token_reuse: false,
             key,
             validation,
         }

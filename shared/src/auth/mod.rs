@@ -72,4 +72,6 @@ pub struct Verified {
     pub jti: Option<String>,
     /// The token's `exp`, unix seconds; a replay record need not outlive it (plus skew).
     pub expires_at: u64,
+    /// The key that verified it allows its reuse (`allowTokenReuse`): no replay check.
+    pub allow_token_reuse: bool,
 }

@@ -168,8 +168,8 @@ impl KeyRegistry {
             return Err(AuthError::AlgorithmNotAllowed);
         }
         // The first key whose signature matches wins; any other failure is final.
-        let claims = usable
-            .map(|k| k.verify(token))
+        let (claims, allow_token_reuse) = usable
+            .map(|k| k.verify(token).map(|c| (c, k.allow_token_reuse)))
             .find(|r| !matches!(r, Err(AuthError::InvalidSignature)))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
 
@@ -180,6 +180,7 @@ impl KeyRegistry {
             subject: claims.sub.unwrap_or_default(),
             jti: claims.jti,
             expires_at,
+            allow_token_reuse,
         })
     }
 }
@@ -222,12 +223,13 @@ fn parse_audiences(value: Option<&Value>) -> Result<Vec<String>, RegistryError> 
     }
 }
 
-const ENTRY_FIELDS: [&str; 5] = [
+const ENTRY_FIELDS: [&str; 6] = [
     "orgId",
     "subject",
     "publicKey",
     "certificate",
     "permissions",
+    "allowTokenReuse",
 ];
 
 fn load_entry(entry: &Value) -> Result<(String, String, TrustedKey), KeyProblem> {
@@ -248,7 +250,13 @@ fn load_entry(entry: &Value) -> Result<(String, String, TrustedKey), KeyProblem>
         (None, Some(pem)) => Material::Certificate(pem),
         _ => return Err(KeyProblem::KeyMaterialCount),
     };
-    let key = load_key(material, permissions)?;
+    let allow_token_reuse = match fields.get("allowTokenReuse") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(KeyProblem::BadBoolean("allowTokenReuse")),
+    };
+    let mut key = load_key(material, permissions)?;
+    key.allow_token_reuse = allow_token_reuse;
     Ok((org_id.to_owned(), subject.to_owned(), key))
 }
 

@@ -152,6 +152,7 @@ fn amazon_connect_style_token_verifies() {
             subject: "scv4cc1".to_owned(),
             jti: Some("3f1c0b9e".to_owned()),
             expires_at: NOW + 290,
+            allow_token_reuse: false,
         })
     );
 }

@@ -4,7 +4,7 @@ use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 
-use super::{EventPublisher, PublishError, SIGNAL_DETAIL_TYPE};
+use super::{BusEvent, EventPublisher, PublishError};
 use crate::store::Backoff;
 
 /// `PutEvents` takes at most 10 entries.
@@ -33,12 +33,12 @@ impl EventBridgeBus {
         self
     }
 
-    fn entry(&self, detail: String) -> PutEventsRequestEntry {
+    fn entry(&self, event: BusEvent) -> PutEventsRequestEntry {
         PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus_name)
             .source(&self.source)
-            .detail_type(SIGNAL_DETAIL_TYPE)
-            .detail(detail)
+            .detail_type(event.detail_type)
+            .detail(event.detail)
             .build()
     }
 
@@ -83,8 +83,8 @@ impl EventBridgeBus {
 }
 
 impl EventPublisher for EventBridgeBus {
-    async fn publish(&self, details: Vec<String>) -> Result<(), PublishError> {
-        let mut entries = details.into_iter().map(|d| self.entry(d)).peekable();
+    async fn publish(&self, events: Vec<BusEvent>) -> Result<(), PublishError> {
+        let mut entries = events.into_iter().map(|e| self.entry(e)).peekable();
         while entries.peek().is_some() {
             let chunk: Vec<_> = entries.by_ref().take(PUT_EVENTS_LIMIT).collect();
             self.put_chunk(chunk).await?;

@@ -2,22 +2,23 @@
 
 use std::sync::Mutex;
 
-use super::{EventPublisher, PublishError};
+use super::{BusEvent, EventPublisher, PublishError};
 
 #[derive(Debug, Default)]
 pub struct MemoryBus {
-    published: Mutex<Vec<String>>,
+    published: Mutex<Vec<BusEvent>>,
 }
 
 impl MemoryBus {
-    pub fn published(&self) -> Vec<String> {
+    /// Every event published so far, oldest first.
+    pub fn published(&self) -> Vec<BusEvent> {
         self.published.lock().expect("lock").clone()
     }
 }
 
 impl EventPublisher for MemoryBus {
-    async fn publish(&self, details: Vec<String>) -> Result<(), PublishError> {
-        self.published.lock().expect("lock").extend(details);
+    async fn publish(&self, events: Vec<BusEvent>) -> Result<(), PublishError> {
+        self.published.lock().expect("lock").extend(events);
         Ok(())
     }
 }

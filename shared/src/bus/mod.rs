@@ -1,5 +1,6 @@
 //! The event-bus port: real-time publication of accepted signals (CONTRACT §2.5).
 
+pub mod details;
 pub mod eventbridge;
 pub mod memory;
 
@@ -10,8 +11,53 @@ use serde_json::Value;
 
 use crate::model::{OrgId, Signal, SignalEvent, VendorCallKey};
 
-/// `detail-type` of every published signal.
+/// `detail-type` of every published real-time signal.
 pub const SIGNAL_DETAIL_TYPE: &str = "IntelligenceSignal";
+/// `detail-type` of a stored transcript entry.
+pub const TRANSCRIPT_DETAIL_TYPE: &str = "TranscriptEntry";
+/// `detail-type` of a voice call record created, updated or ended.
+pub const VOICE_CALL_DETAIL_TYPE: &str = "VoiceCallChanged";
+/// `detail-type` of a routing request (CONTRACT §2.7).
+pub const ROUTING_DETAIL_TYPE: &str = "RoutingRequest";
+/// `detail-type` of stored post-call sentiment.
+pub const POST_CALL_DETAIL_TYPE: &str = "PostCallSentiment";
+/// `detail-type` of a stored post-call analysis (CONTRACT §3.2).
+pub const ANALYSED_DETAIL_TYPE: &str = "ConversationAnalysed";
+
+/// Every `detail-type` this service publishes. Each `detail` names the tenant (`tenant`) and the
+/// conversation (`conversationKey`), so that consumers (rules, the live channel) can route it.
+pub const DETAIL_TYPES: [&str; 6] = [
+    SIGNAL_DETAIL_TYPE,
+    TRANSCRIPT_DETAIL_TYPE,
+    VOICE_CALL_DETAIL_TYPE,
+    ROUTING_DETAIL_TYPE,
+    POST_CALL_DETAIL_TYPE,
+    ANALYSED_DETAIL_TYPE,
+];
+
+/// One event for the bus: its `detail-type` and its already-serialised `detail` document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusEvent {
+    pub detail_type: &'static str,
+    pub detail: String,
+}
+
+impl BusEvent {
+    /// Serialises `detail`; a failure is logged and reported as the bus being unavailable (it
+    /// cannot happen for the service's own detail types).
+    pub fn new(detail_type: &'static str, detail: &impl Serialize) -> Result<Self, PublishError> {
+        // A detail is a few hundred bytes: one allocation instead of a growing buffer.
+        let mut json = Vec::with_capacity(512);
+        serde_json::to_writer(&mut json, detail).map_err(|e| {
+            tracing::error!(error = %e, detail_type, "bus detail did not serialise");
+            PublishError::Unavailable
+        })?;
+        Ok(Self {
+            detail_type,
+            detail: String::from_utf8(json).expect("serde_json writes UTF-8"),
+        })
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -86,10 +132,10 @@ impl<'a> SignalDetail<'a> {
     }
 }
 
-/// Puts events on the bus; `details` are already-serialised `detail` documents.
+/// Puts events on the bus.
 pub trait EventPublisher: Send + Sync {
     fn publish(
         &self,
-        details: Vec<String>,
+        events: Vec<BusEvent>,
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
 }

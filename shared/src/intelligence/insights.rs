@@ -27,6 +27,12 @@ pub enum Insight {
         by_quarter: [Option<f64>; 4],
         /// `improving`, `declining` or `steady`: second half against first half.
         trend: &'static str,
+        /// Contact Lens's overall score after the call (−5..5, as sent), when one was sent.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        overall_score: Option<f64>,
+        /// The overall score on this scale (×200).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        overall_sentiment: Option<f64>,
     },
     /// One real-time category (`CustomerAngry`, …): how often, when, how sure.
     #[serde(rename = "Signal", rename_all = "camelCase")]
@@ -80,6 +86,7 @@ fn sentiment(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
             record
                 .post_call
                 .iter()
+                .filter(|p| p.overall_score().is_none())
                 .map(|p| (p.participant.as_str(), p.start_time, p.sentiment)),
         )
         .collect();
@@ -92,8 +99,17 @@ fn sentiment(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
             .filter(|s| s.0 == participant)
             .map(|s| (s.1, s.2))
             .collect();
-        let Some(&(_, latest)) = own.last() else {
-            continue;
+        // The latest overall score sent for the participant (a resend replaces it).
+        let overall = record
+            .post_call
+            .iter()
+            .filter(|p| p.participant == participant)
+            .filter_map(|p| Some((p.received_at, p.overall_score()?, p.sentiment)))
+            .max_by(|a, b| a.0.cmp(&b.0));
+        let latest = match (own.last(), overall) {
+            (Some(&(_, latest)), _) => latest,
+            (None, Some((_, _, scaled))) => scaled,
+            (None, None) => continue,
         };
         let values = || own.iter().map(|s| s.1);
         let by_quarter = [0, 1, 2, 3].map(|q| {
@@ -115,11 +131,17 @@ fn sentiment(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
         out.push(Insight::Sentiment {
             participant: participant.to_owned(),
             samples: own.len(),
-            average: average(values()).unwrap_or_default(),
-            minimum: values().fold(f64::INFINITY, f64::min),
+            average: average(values()).unwrap_or(latest),
+            minimum: if own.is_empty() {
+                latest
+            } else {
+                values().fold(f64::INFINITY, f64::min)
+            },
             latest,
             by_quarter,
             trend,
+            overall_score: overall.map(|o| o.1),
+            overall_sentiment: overall.map(|o| o.2),
         });
     }
     out

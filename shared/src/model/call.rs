@@ -104,12 +104,47 @@ pub struct Instant {
     pub epoch_millis: i64,
 }
 
+/// The last millisecond of year 9999: every instant stays within what the store and the
+/// formats can hold.
+pub const MAX_EPOCH_MILLIS: i64 = 253_402_300_799_999;
+
 impl Instant {
     pub fn parse(raw: &str) -> Option<Self> {
         let at = OffsetDateTime::parse(raw.trim(), &Rfc3339).ok()?;
         let epoch_millis = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()?;
+        (0..=MAX_EPOCH_MILLIS)
+            .contains(&epoch_millis)
+            .then(|| Self {
+                text: raw.trim().to_owned(),
+                epoch_millis,
+            })
+    }
+
+    /// ISO-8601 text, or epoch milliseconds as digits or a number (the official Amazon Connect
+    /// Lambdas send `"1795971246447"` in call updates); the text is normalised to RFC 3339.
+    pub fn parse_lenient(value: &serde_json::Value) -> Option<Self> {
+        let millis = match value {
+            serde_json::Value::String(s) => {
+                let s = s.trim();
+                if !s.bytes().all(|b| b.is_ascii_digit()) || s.is_empty() {
+                    return Self::parse(s);
+                }
+                s.parse::<i64>().ok()?
+            }
+            serde_json::Value::Number(n) => i64::try_from(n.as_u64()?).ok()?,
+            _ => return None,
+        };
+        Self::from_millis(millis)
+    }
+
+    pub fn from_millis(epoch_millis: i64) -> Option<Self> {
+        if !(0..=MAX_EPOCH_MILLIS).contains(&epoch_millis) {
+            return None;
+        }
+        let at =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_millis) * 1_000_000).ok()?;
         Some(Self {
-            text: raw.trim().to_owned(),
+            text: at.format(&Rfc3339).ok()?,
             epoch_millis,
         })
     }
@@ -122,6 +157,11 @@ pub struct CallParticipant {
     pub kind: String,
 }
 
+/// How the parent of a transfer leg is named: one of our voiceCallIds or the parent leg's
+/// vendorCallKey (both public clients send the key). A key never seen before still names the
+/// conversation, whose first leg may be recorded later.
+pub type ParentCall = VendorCallKey;
+
 /// A validated `POST /voiceCalls` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewVoiceCall {
@@ -132,12 +172,52 @@ pub struct NewVoiceCall {
     pub initiation_method: InitiationMethod,
     pub start_time: Instant,
     pub participants: Vec<CallParticipant>,
-    pub parent_voice_call_id: Option<VoiceCallId>,
+    /// `parentVoiceCallId` as given: a voiceCallId or the parent leg's vendorCallKey.
+    pub parent_voice_call_id: Option<ParentCall>,
     pub call_origin: Option<String>,
     pub queue: Option<String>,
     pub call_subtype: Option<String>,
     /// A JSON document given as a string, kept as given.
     pub call_attributes: Option<String>,
+}
+
+/// Why a call ended, as Salesforce takes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisconnectReason {
+    pub value: String,
+    pub is_error: bool,
+}
+
+/// A validated `PATCH /voiceCalls/{id}` body (CONTRACT §2.6): every field optional; the given
+/// ones replace the stored ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VoiceCallUpdate {
+    pub start_time: Option<Instant>,
+    pub end_time: Option<Instant>,
+    pub enqueue_time: Option<Instant>,
+    pub accept_time: Option<Instant>,
+    pub from_number: Option<String>,
+    /// Seconds.
+    pub total_hold_duration: Option<f64>,
+    pub longest_hold_duration: Option<f64>,
+    pub number_of_holds: Option<u64>,
+    pub agent_interaction_duration: Option<f64>,
+    pub total_recording_duration: Option<f64>,
+    pub queue: Option<String>,
+    pub agent: Option<String>,
+    pub call_origin: Option<String>,
+    pub recording_location: Option<String>,
+    pub call_attributes: Option<String>,
+    pub is_active_call: Option<bool>,
+    pub disconnect_reason: Option<DisconnectReason>,
+}
+
+impl VoiceCallUpdate {
+    /// An `endTime`, or `isActiveCall: false`, ends the leg.
+    pub fn ends_leg(&self) -> bool {
+        self.end_time.is_some() || self.is_active_call == Some(false)
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +254,16 @@ mod tests {
             1_795_449_600_000
         );
         assert!(Instant::parse("yesterday").is_none());
+        assert!(Instant::parse("+10000-01-01T00:00:00Z").is_none());
+        let millis = Instant::parse_lenient(&serde_json::json!("1795971246447")).unwrap();
+        assert_eq!(millis.epoch_millis, 1_795_971_246_447);
+        assert_eq!(millis.text, "2026-11-29T16:54:06.447Z");
+        assert_eq!(
+            Instant::parse_lenient(&serde_json::json!(1_795_971_246_447u64)),
+            Some(millis)
+        );
+        assert!(Instant::parse_lenient(&serde_json::json!("253402300800000")).is_none());
+        assert!(Instant::parse_lenient(&serde_json::json!(-5)).is_none());
         assert!(Instant::parse("2026-11-23").is_none());
     }
 }

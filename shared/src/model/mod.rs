@@ -1,14 +1,21 @@
 //! Domain types. Each can only hold a valid value; wire input becomes these once, at the edge.
 
 pub mod call;
+pub mod routing;
 pub mod transcript;
 
 use std::fmt;
 
 use serde_json::Value;
 
-pub use call::{CallParticipant, InitiationMethod, Instant, NewVoiceCall, VoiceCallId};
-pub use transcript::{PostCallEvents, PostCallSentiment, SenderType, TranscriptMessage};
+pub use call::{
+    CallParticipant, DisconnectReason, InitiationMethod, Instant, NewVoiceCall, ParentCall,
+    VoiceCallId, VoiceCallUpdate,
+};
+pub use routing::{RoutingOperation, RoutingRequest};
+pub use transcript::{
+    PostCallEvents, PostCallKind, PostCallSentiment, SenderType, TranscriptMessage,
+};
 
 /// A tenant: a Salesforce org id, as proven by a verified token's `iss`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -50,10 +50,36 @@ pub struct TranscriptMessage {
     pub participant_id: String,
 }
 
+/// What a post-call event measures (CONTRACT §2.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostCallKind {
+    /// One turn's sentiment, −1000..1000 (`IntelligenceSignal__Sentiment`).
+    Turn,
+    /// Contact Lens's overall score for the participant, −5..5, as sent
+    /// (`IntelligenceSignal__OverallSentimentScore`); `value` holds it scaled ×200.
+    Overall { score: String },
+}
+
+impl PostCallKind {
+    pub const OVERALL_TYPE: &'static str = "IntelligenceSignal__OverallSentimentScore";
+    /// The overall score's range, and the factor onto the sentiment scale.
+    pub const OVERALL_LIMIT: u64 = 5;
+    pub const OVERALL_SCALE: i64 = 200;
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::Turn => super::Signal::SENTIMENT_TYPE,
+            Self::Overall { .. } => Self::OVERALL_TYPE,
+        }
+    }
+}
+
 /// One participant's sentiment over a stretch of the finished call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostCallSentiment {
+    pub kind: PostCallKind,
     pub participant: Participant,
+    /// On the −1000..1000 scale (an overall score scaled ×200).
     pub value: Sentiment,
     /// Epoch milliseconds.
     pub start_time: u64,

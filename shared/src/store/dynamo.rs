@@ -3,19 +3,24 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
+};
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
+use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_attribute_value, to_item};
 
-use super::items::{conversation_pk, LEG_ITEM, MESSAGE_ITEM, POST_CALL_ITEM, SIGNAL_ITEM};
+use super::items::{
+    conversation_pk, LEG_ITEM, MESSAGE_ITEM, POST_CALL_ITEM, ROUTING_ITEM, SIGNAL_ITEM,
+};
 use super::items::{
     token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem,
     VendorKeyItem, VoiceCallItem, VoiceCallItems, TOKEN_ITEM,
 };
+use super::updates::update_attributes;
 use super::{
-    Backoff, ConversationReader, ConversationRecord, Created, Leg, MessageBatch, NewLeg,
-    PostCallBatch, ReplayGuard, SignalBatch, StoreError, TelephonyStore,
+    Backoff, ConversationReader, ConversationRecord, Created, Leg, LegUpdate, MessageBatch, NewLeg,
+    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore,
 };
 use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
@@ -198,9 +203,12 @@ impl TelephonyStore for DynamoStore {
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
         let record: Option<VoiceCallItem> = self.get(voice_call_pk(org, id), "VC").await?;
-        Ok(record.map(|r| Leg {
-            voice_call_id: id.clone(),
-            conversation: ConversationKey::stored(r.conversation_key),
+        Ok(record.and_then(|r| {
+            Some(Leg {
+                voice_call_id: id.clone(),
+                vendor_call_key: VendorCallKey::parse(&r.vendor_call_key).ok()?,
+                conversation: ConversationKey::stored(r.conversation_key),
+            })
         }))
     }
 
@@ -209,6 +217,7 @@ impl TelephonyStore for DynamoStore {
         Ok(item.and_then(|i| {
             Some(Leg {
                 voice_call_id: VoiceCallId::parse(&i.voice_call_id)?,
+                vendor_call_key: key.clone(),
                 conversation: ConversationKey::stored(i.conversation_key),
             })
         }))
@@ -238,6 +247,90 @@ impl TelephonyStore for DynamoStore {
             }
             Err(e) => Err(unavailable("TransactWriteItems", e)),
         }
+    }
+
+    async fn update_voice_call(&self, update: LegUpdate<'_>) -> Result<bool, StoreError> {
+        let mut attributes = update_attributes(update.update);
+        attributes.insert("updatedAt".into(), update.now.into());
+        if let Some(provider) = update.provider {
+            attributes.insert("provider".into(), provider.into());
+        }
+        let mut names = HashMap::new();
+        let mut values = HashMap::new();
+        let mut sets = Vec::with_capacity(attributes.len());
+        for (i, (name, value)) in attributes.into_iter().enumerate() {
+            names.insert(format!("#a{i}"), name);
+            values.insert(
+                format!(":v{i}"),
+                to_attribute_value(value).map_err(|e| {
+                    tracing::error!(error = %e, "call update did not serialise");
+                    StoreError::Unavailable
+                })?,
+            );
+            sets.push(format!("#a{i} = :v{i}"));
+        }
+        let leg = update.leg;
+        let record = Update::builder()
+            .table_name(&self.table)
+            .key(
+                "pk",
+                AttributeValue::S(voice_call_pk(update.org, &leg.voice_call_id)),
+            )
+            .key("sk", AttributeValue::S("VC".into()))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .expect("table, key and expression are set");
+        let mut transaction = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(record).build());
+        if let Some(ended_at) = update.ends_at() {
+            // The leg in its conversation's partition: what the conversation's end is read from.
+            // A leg ended before keeps its first end, so a retry changes nothing.
+            let leg_item = Update::builder()
+                .table_name(&self.table)
+                .key(
+                    "pk",
+                    AttributeValue::S(conversation_pk(update.org, &leg.conversation)),
+                )
+                .key(
+                    "sk",
+                    AttributeValue::S(format!("LEG#{}", leg.voice_call_id)),
+                )
+                .update_expression("SET endedAt = if_not_exists(endedAt, :ended)")
+                .expression_attribute_values(":ended", AttributeValue::N(ended_at.to_string()))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .expect("table, key and expression are set");
+            transaction =
+                transaction.transact_items(TransactWriteItem::builder().update(leg_item).build());
+        }
+        match transaction.send().await {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_transaction_canceled_exception()) =>
+            {
+                tracing::warn!("call update of a record that no longer exists");
+                Ok(false)
+            }
+            Err(e) => Err(unavailable("TransactWriteItems", e)),
+        }
+    }
+
+    async fn put_routing(&self, batch: RoutingBatch<'_>, identity: &str) -> Result<(), StoreError> {
+        let item = RoutingItem::new(&batch, identity, batch.received_at + self.retention_secs);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(attributes(item)?))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem", e))?;
+        Ok(())
     }
 }
 
@@ -285,36 +378,95 @@ impl ConversationReader for DynamoStore {
         org: &OrgId,
         record_id: &str,
     ) -> Result<Option<ConversationKey>, StoreError> {
+        // (the conversation, the key of the leg that named it)
+        let mut found = None;
         if let Some(id) = VoiceCallId::parse(record_id) {
             let record = self.query_partition(voice_call_pk(org, &id)).await?;
             if let Some(item) = record.into_iter().next() {
-                return Ok(Some(ConversationKey::stored(
-                    decode::<VoiceCallItem>(item)?.conversation_key,
-                )));
+                let record = decode::<VoiceCallItem>(item)?;
+                found = Some((record.conversation_key, record.vendor_call_key));
             }
             // Not one of this tenant's records: it may still be a telephony system's key.
         }
-        let Ok(key) = VendorCallKey::parse(record_id) else {
+        if found.is_none() {
+            let Ok(key) = VendorCallKey::parse(record_id) else {
+                return Ok(None);
+            };
+            let leg = self.query_partition(vendor_key_pk(org, &key)).await?;
+            found = Some(match leg.into_iter().next() {
+                Some(item) => (
+                    decode::<VendorKeyItem>(item)?.conversation_key,
+                    key.to_string(),
+                ),
+                None => return Ok(Some(ConversationKey::of_first_leg(&key))),
+            });
+        }
+        let Some((mut conversation, mut via)) = found else {
             return Ok(None);
         };
-        let leg = self.query_partition(vendor_key_pk(org, &key)).await?;
-        Ok(Some(match leg.into_iter().next() {
-            Some(item) => ConversationKey::stored(decode::<VendorKeyItem>(item)?.conversation_key),
-            None => ConversationKey::of_first_leg(&key),
-        }))
+        // A leg created while its parent was not recorded yet named the parent's key as its
+        // conversation; the parent, recorded later as a transfer itself, may belong to another.
+        for _ in 0..MAX_TRANSFER_DEPTH {
+            if conversation == via {
+                break;
+            }
+            let Ok(key) = VendorCallKey::parse(&conversation) else {
+                break;
+            };
+            let Some(item) = self
+                .query_partition(vendor_key_pk(org, &key))
+                .await?
+                .into_iter()
+                .next()
+            else {
+                break;
+            };
+            via = conversation;
+            conversation = decode::<VendorKeyItem>(item)?.conversation_key;
+        }
+        Ok(Some(ConversationKey::stored(conversation)))
     }
 
+    /// The conversation's partition, and the partition of every transfer leg's own key (what
+    /// was sent with the leg's key before its record joined it to the conversation).
     async fn read_conversation(
         &self,
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> Result<ConversationRecord, StoreError> {
-        decode_conversation(
+        let mut record = decode_conversation(
             self.query_partition(conversation_pk(org, conversation))
                 .await?,
-        )
+        )?;
+        let mut read = vec![conversation.as_str().to_owned()];
+        let mut pending: Vec<String> = Vec::new();
+        loop {
+            for leg in &record.legs {
+                let key = &leg.vendor_call_key;
+                if !read.contains(key) && !pending.contains(key) {
+                    pending.push(key.clone());
+                }
+            }
+            let Some(key) = pending.pop() else { break };
+            if read.len() > MAX_LEG_PARTITIONS {
+                tracing::warn!("conversation has more legs than are read");
+                break;
+            }
+            let leg = ConversationKey::stored(key.clone());
+            let part =
+                decode_conversation(self.query_partition(conversation_pk(org, &leg)).await?)?;
+            read.push(key);
+            record.absorb(part);
+        }
+        record.sort();
+        Ok(record)
     }
 }
+
+/// How many transfers `find_conversation` follows up from a leg to its conversation.
+const MAX_TRANSFER_DEPTH: usize = 8;
+/// How many leg partitions one conversation read covers.
+const MAX_LEG_PARTITIONS: usize = 100;
 
 /// A conversation partition's items, each read as the type its `itemType` names, in time order.
 pub fn decode_conversation(
@@ -331,6 +483,7 @@ pub fn decode_conversation(
             MESSAGE_ITEM => record.messages.push(decode(item)?),
             POST_CALL_ITEM => record.post_call.push(decode(item)?),
             LEG_ITEM => record.legs.push(decode(item)?),
+            ROUTING_ITEM => record.routing.push(decode(item)?),
             other => tracing::warn!(
                 item_type = other,
                 "unknown item in a conversation partition"

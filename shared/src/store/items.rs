@@ -7,6 +7,7 @@
 //! | post-call sentiment | `{org}#CONV#{conversationKey}` | `PCS#{startTime:020}#{identity}`  |                                        |
 //! | call leg            | `{org}#CONV#{conversationKey}` | `LEG#{voiceCallId}`               |                                        |
 //! | voice call record   | `{org}#VC#{voiceCallId}`       | `VC`                              |                                        |
+//! | routing request     | `{org}#CONV#{conversationKey}` | `ROUTE#{identity}`                |                                        |
 //! | vendor key          | `{org}#VCK#{vendorCallKey}`    | `VCK`                             |                                        |
 //! | used token id       | `{org}#JTI#{jti}`              | `JTI`                             |                                        |
 //!
@@ -18,8 +19,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::model::{
-    CallParticipant, ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, Signal, SignalEvent,
-    TranscriptMessage, VendorCallKey, VoiceCallId,
+    CallParticipant, ConversationKey, NewVoiceCall, OrgId, PostCallKind, PostCallSentiment, Signal,
+    SignalEvent, TranscriptMessage, VendorCallKey, VoiceCallId,
 };
 
 pub const SIGNAL_ITEM: &str = "SIGNAL";
@@ -29,6 +30,7 @@ pub const POST_CALL_ITEM: &str = "POST_CALL_SENTIMENT";
 pub const LEG_ITEM: &str = "LEG";
 pub const VOICE_CALL_ITEM: &str = "VOICE_CALL";
 pub const VENDOR_KEY_ITEM: &str = "VENDOR_KEY";
+pub const ROUTING_ITEM: &str = "ROUTING";
 
 /// The local secondary index ordering a conversation's transcript by time, and its sort key.
 pub const TIME_INDEX: &str = "byTime";
@@ -52,7 +54,7 @@ pub fn vendor_key_pk(org: &OrgId, key: &VendorCallKey) -> String {
     format!("{org}#VCK#{key}")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -225,8 +227,13 @@ pub struct PostCallItem {
     pub conversation_key: String,
     pub vendor_call_key: String,
     pub service: String,
+    /// `IntelligenceSignal__Sentiment` or `IntelligenceSignal__OverallSentimentScore`.
+    #[serde(default = "turn_type")]
+    pub signal_type: String,
     pub participant: String,
+    /// As sent for an overall score (−5..5); the sentiment with 2 decimals for a turn.
     pub value: String,
+    /// On the −1000..1000 scale (an overall score ×200).
     pub sentiment: f64,
     pub start_time: u64,
     pub end_time: u64,
@@ -236,6 +243,19 @@ pub struct PostCallItem {
     pub expires_at: u64,
 }
 
+fn turn_type() -> String {
+    Signal::SENTIMENT_TYPE.to_owned()
+}
+
+impl PostCallItem {
+    /// Contact Lens's overall score as sent (−5..5), for an overall item.
+    pub fn overall_score(&self) -> Option<f64> {
+        (self.signal_type == PostCallKind::OVERALL_TYPE)
+            .then(|| self.value.parse().ok())
+            .flatten()
+    }
+}
+
 impl PostCallItem {
     pub fn new(
         batch: &super::PostCallBatch<'_>,
@@ -243,6 +263,10 @@ impl PostCallItem {
         expires_at: u64,
     ) -> Self {
         let mut hash = Sha256::new();
+        if let PostCallKind::Overall { .. } = event.kind {
+            // Turns keep the identity they always had; an overall score never collides with one.
+            hash.update(PostCallKind::OVERALL_TYPE);
+        }
         hash.update(event.participant.as_str());
         hash.update(event.value.hundredths().to_be_bytes());
         hash.update(event.end_time.to_be_bytes());
@@ -258,8 +282,12 @@ impl PostCallItem {
             conversation_key: batch.conversation.as_str().to_owned(),
             vendor_call_key: batch.vendor_call_key.as_str().to_owned(),
             service: batch.service.to_owned(),
+            signal_type: event.kind.type_name().to_owned(),
             participant: event.participant.as_str().to_owned(),
-            value: event.value.to_string(),
+            value: match &event.kind {
+                PostCallKind::Turn => event.value.to_string(),
+                PostCallKind::Overall { score } => score.clone(),
+            },
             sentiment: event.value.as_f64(),
             start_time: event.start_time,
             end_time: event.end_time,
@@ -319,6 +347,10 @@ pub struct VoiceCallItem {
     pub provider: Option<String>,
     pub created_at: u64,
     pub expires_at: u64,
+    /// What call updates (CONTRACT §2.6) set, by their Salesforce names; see
+    /// [`super::updates::update_attributes`].
+    #[serde(flatten)]
+    pub updated: serde_json::Map<String, Value>,
 }
 
 /// Finds a voice call leg by the telephony system's key.
@@ -347,6 +379,9 @@ pub struct LegItem {
     pub participants: Vec<ParticipantAttr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_voice_call_id: Option<String>,
+    /// Unix seconds at which a call update (or a contact flow's `ended`) ended the leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<u64>,
     pub expires_at: u64,
 }
 
@@ -393,6 +428,7 @@ impl VoiceCallItems {
                 provider: new.provider.map(str::to_owned),
                 created_at: new.now,
                 expires_at,
+                updated: serde_json::Map::new(),
             },
             vendor_key: VendorKeyItem {
                 pk: vendor_key_pk(new.org, &call.vendor_call_key),
@@ -412,6 +448,7 @@ impl VoiceCallItems {
                 start_time_millis: call.start_time.epoch_millis,
                 participants,
                 parent_voice_call_id: parent,
+                ended_at: None,
                 expires_at,
             },
         }

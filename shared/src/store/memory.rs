@@ -7,9 +7,10 @@ use std::sync::Mutex;
 use super::items::{
     token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, VoiceCallItems,
 };
+use super::updates::update_attributes;
 use super::{
-    Created, Leg, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, SignalBatch, StoreError,
-    TelephonyStore,
+    Created, Leg, LegUpdate, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, RoutingBatch,
+    RoutingItem, SignalBatch, StoreError, TelephonyStore,
 };
 use crate::model::{OrgId, VendorCallKey, VoiceCallId};
 
@@ -20,6 +21,10 @@ struct Tables {
     post_call: BTreeMap<(String, String), PostCallItem>,
     /// Voice call records and vendor keys, by partition key.
     legs: HashMap<String, Leg>,
+    /// What call updates set on each voice call record, by its partition key; and when a leg
+    /// ended.
+    updates: HashMap<String, (serde_json::Map<String, serde_json::Value>, Option<u64>)>,
+    routing: BTreeMap<(String, String), RoutingItem>,
     token_ids: HashMap<String, u64>,
 }
 
@@ -108,12 +113,32 @@ impl TelephonyStore for MemoryStore {
             }
             let leg = Leg {
                 voice_call_id: new.id.clone(),
+                vendor_call_key: new.call.vendor_call_key.clone(),
                 conversation: new.conversation.clone(),
             };
             t.legs.insert(items.vendor_key.pk, leg.clone());
             t.legs.insert(items.record.pk, leg);
             Created::New
         }))
+    }
+
+    async fn update_voice_call(&self, update: LegUpdate<'_>) -> Result<bool, StoreError> {
+        let pk = voice_call_pk(update.org, &update.leg.voice_call_id);
+        Ok(self.with(|t| {
+            if !t.legs.contains_key(&pk) {
+                return false;
+            }
+            let (fields, ended) = t.updates.entry(pk).or_default();
+            fields.extend(update_attributes(update.update));
+            *ended = ended.or(update.ends_at());
+            true
+        }))
+    }
+
+    async fn put_routing(&self, batch: RoutingBatch<'_>, identity: &str) -> Result<(), StoreError> {
+        let item = RoutingItem::new(&batch, identity, batch.received_at + self.retention_secs);
+        self.with(|t| t.routing.insert((item.pk.clone(), item.sk.clone()), item));
+        Ok(())
     }
 }
 

@@ -4,15 +4,17 @@ mod backoff;
 pub mod dynamo;
 pub mod items;
 pub mod memory;
+pub mod updates;
 
 use std::future::Future;
 
 use crate::model::{
     ConversationKey, NewVoiceCall, OrgId, PostCallSentiment, SignalEvent, TranscriptMessage,
-    VendorCallKey, VoiceCallId,
+    VendorCallKey, VoiceCallId, VoiceCallUpdate,
 };
 
 pub use backoff::Backoff;
+pub use updates::{RoutingBatch, RoutingItem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -105,10 +107,29 @@ pub struct NewLeg<'a> {
     pub now: u64,
 }
 
+/// A call update (CONTRACT §2.6) of a recorded leg.
+#[derive(Debug, Clone, Copy)]
+pub struct LegUpdate<'a> {
+    pub org: &'a OrgId,
+    pub leg: &'a Leg,
+    pub update: &'a VoiceCallUpdate,
+    pub provider: Option<&'a str>,
+    /// Unix seconds.
+    pub now: u64,
+}
+
+impl LegUpdate<'_> {
+    /// When the update ends the leg: now. A leg ended before keeps its first end.
+    pub fn ends_at(&self) -> Option<u64> {
+        self.update.ends_leg().then_some(self.now)
+    }
+}
+
 /// A recorded voice call leg.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leg {
     pub voice_call_id: VoiceCallId,
+    pub vendor_call_key: VendorCallKey,
     pub conversation: ConversationKey,
 }
 
@@ -139,6 +160,7 @@ pub struct ConversationRecord {
     pub messages: Vec<items::MessageItem>,
     pub signals: Vec<items::SignalItem>,
     pub post_call: Vec<items::PostCallItem>,
+    pub routing: Vec<RoutingItem>,
 }
 
 impl ConversationRecord {
@@ -147,6 +169,53 @@ impl ConversationRecord {
             && self.messages.is_empty()
             && self.signals.is_empty()
             && self.post_call.is_empty()
+            && self.routing.is_empty()
+    }
+
+    /// A conversation has ended when every leg has ended (call updates, a contact flow's
+    /// `ended`), or when post-call events arrived (CONTRACT §3.2).
+    pub fn has_ended(&self) -> bool {
+        !self.post_call.is_empty()
+            || (!self.legs.is_empty() && self.legs.iter().all(|l| l.ended_at.is_some()))
+    }
+
+    /// Adds what a transfer leg's own partition holds (data sent with the leg's key before its
+    /// record joined it to this conversation). The same transcript entry (`messageId`) or the
+    /// same event sent under both keys is kept once.
+    pub fn absorb(&mut self, other: ConversationRecord) {
+        use std::collections::HashSet;
+        let messages: HashSet<String> =
+            self.messages.iter().map(|m| m.message_id.clone()).collect();
+        self.messages.extend(
+            other
+                .messages
+                .into_iter()
+                .filter(|m| !messages.contains(&m.message_id)),
+        );
+        let signal_id = |s: &items::SignalItem| {
+            (
+                s.signal_type.clone(),
+                s.value.clone(),
+                s.participant.clone(),
+                s.start_time,
+            )
+        };
+        let signals: HashSet<_> = self.signals.iter().map(signal_id).collect();
+        self.signals.extend(
+            other
+                .signals
+                .into_iter()
+                .filter(|s| !signals.contains(&signal_id(s))),
+        );
+        let legs: HashSet<String> = self.legs.iter().map(|l| l.voice_call_id.clone()).collect();
+        self.legs.extend(
+            other
+                .legs
+                .into_iter()
+                .filter(|l| !legs.contains(&l.voice_call_id)),
+        );
+        self.post_call.extend(other.post_call);
+        self.routing.extend(other.routing);
     }
 
     /// Puts each kind in time order (the table keeps messages by id, signals by time).
@@ -157,6 +226,8 @@ impl ConversationRecord {
         self.messages.sort_by(|a, b| a.time_key.cmp(&b.time_key));
         self.signals.sort_by(|a, b| a.sk.cmp(&b.sk));
         self.post_call.sort_by(|a, b| a.sk.cmp(&b.sk));
+        self.routing
+            .sort_by(|a, b| (a.received_at, &a.sk).cmp(&(b.received_at, &b.sk)));
     }
 }
 
@@ -235,4 +306,35 @@ pub trait TelephonyStore: Send + Sync {
         &self,
         leg: NewLeg<'_>,
     ) -> impl Future<Output = Result<Created, StoreError>> + Send;
+
+    /// Applies a call update to the leg's record (and ends the leg when it says so). `Ok(false)`
+    /// when the record no longer exists.
+    fn update_voice_call(
+        &self,
+        update: LegUpdate<'_>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records a routing request on its conversation (a retry overwrites it).
+    fn put_routing(
+        &self,
+        batch: RoutingBatch<'_>,
+        identity: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The recorded leg `id_or_key` names: one of this tenant's voiceCallIds, else a recorded
+    /// vendorCallKey. `None` when it names no recorded leg of this tenant.
+    fn find_leg(
+        &self,
+        org: &OrgId,
+        id_or_key: &VendorCallKey,
+    ) -> impl Future<Output = Result<Option<Leg>, StoreError>> + Send {
+        async move {
+            if let Some(id) = VoiceCallId::parse(id_or_key.as_str()) {
+                if let Some(leg) = self.voice_call(org, &id).await? {
+                    return Ok(Some(leg));
+                }
+            }
+            self.leg_of(org, id_or_key).await
+        }
+    }
 }

@@ -3,9 +3,11 @@
 //! `participant` (`AGENT`/`CUSTOMER`, required for sentiment), `score`, `service` (default
 //! `AmazonConnectContactFlow`), `persist` (default `true`), `startTime` (default: the invocation's
 //! time in epoch milliseconds), `vendorCallKey` (default: the contact's first leg).
+//! `event` = `ended` instead ends the contact's own leg (a disconnect flow).
 
 use serde_json::{json, Map, Value};
 
+use super::call_flows::apply_update;
 use super::flows::{accept_signals, Accepted};
 use super::realtime;
 use crate::app::{App, Store};
@@ -13,7 +15,7 @@ use crate::bus::EventPublisher;
 use crate::contact_flow::{self, ContactFlow, FlatMap};
 use crate::error::{ApiError, FieldError, FieldErrorCode};
 use crate::format::Format;
-use crate::model::Signal;
+use crate::model::{OrgId, Signal, VendorCallKey, VoiceCallUpdate};
 use crate::store::Resolution;
 
 pub const DEFAULT_SERVICE: &str = "AmazonConnectContactFlow";
@@ -36,6 +38,9 @@ pub async fn handle<S: Store, B: EventPublisher>(
     };
     if let Some(field) = flow.invalid.first() {
         return Ok(contact_flow::error("INVALID_FIELD", field, "must be text"));
+    }
+    if flow.is_ended() {
+        return end_leg(app, org, &key, now_millis).await;
     }
     let parsed = match realtime::parse(body(flow, now_millis), Format::Xml) {
         Ok(parsed) => parsed,
@@ -75,6 +80,55 @@ pub async fn handle<S: Store, B: EventPublisher>(
     answer.insert(
         "eventKey".into(),
         keys.into_iter().next().unwrap_or_default(),
+    );
+    Ok(answer)
+}
+
+/// Ends the contact's leg, as a call update with `isActiveCall: false` does (CONTRACT §4): a
+/// disconnect flow closes conversations no telephony client closes.
+async fn end_leg<S: Store, B: EventPublisher>(
+    app: &App<S, B>,
+    org: &OrgId,
+    key: &VendorCallKey,
+    now_millis: u64,
+) -> Result<FlatMap, Outage> {
+    let Some(leg) = app.store.find_leg(org, key).await.map_err(|_| Outage)? else {
+        return Ok(contact_flow::error(
+            "NOT_FOUND",
+            "ContactData.ContactId",
+            "No voice call record for this contact",
+        ));
+    };
+    let update = VoiceCallUpdate {
+        is_active_call: Some(false),
+        ..VoiceCallUpdate::default()
+    };
+    match apply_update(
+        app,
+        org,
+        &leg,
+        &update,
+        Some(CONNECT_PROVIDER),
+        now_millis / 1000,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(ApiError::NotFound(_)) => {
+            return Ok(contact_flow::error(
+                "NOT_FOUND",
+                "ContactData.ContactId",
+                "No voice call record for this contact",
+            ))
+        }
+        Err(_) => return Err(Outage),
+    }
+    let mut answer = FlatMap::new();
+    answer.insert("status".into(), "ended".into());
+    answer.insert("voiceCallId".into(), leg.voice_call_id.to_string());
+    answer.insert(
+        "conversationKey".into(),
+        contact_flow::clip(leg.conversation.as_str()),
     );
     Ok(answer)
 }

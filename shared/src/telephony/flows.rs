@@ -5,21 +5,19 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::{both, key_and_body, messages, post_call, realtime, voice_calls, Caller};
+use super::{both, key_and_body, messages, post_call, realtime, Caller};
 use crate::app::{App, Store};
-use crate::bus::{DetailContext, EventPublisher, SignalDetail};
-use crate::error::ApiError;
-use crate::model::{
-    ConversationKey, InitiationMethod, OrgId, RealtimeEvents, VendorCallKey, VoiceCallId,
+use crate::bus::details::{self, Origin};
+use crate::bus::{
+    BusEvent, DetailContext, EventPublisher, PublishError, SignalDetail, SIGNAL_DETAIL_TYPE,
 };
+use crate::error::ApiError;
+use crate::model::{ConversationKey, OrgId, RealtimeEvents, VendorCallKey};
 use crate::respond;
-use crate::store::{Created, IdentifiedSignal, MessageBatch, NewLeg, PostCallBatch, SignalBatch};
-
-/// How often a fresh voiceCallId is tried when the random one is taken.
-const ID_ATTEMPTS: usize = 3;
+use crate::store::{IdentifiedSignal, MessageBatch, PostCallBatch, SignalBatch};
 
 /// Claims the token, runs `write`, and gives the token back if the write fails.
-async fn claimed<S: Store, T>(
+pub(super) async fn claimed<S: Store, T>(
     store: &S,
     caller: &Caller,
     write: impl std::future::Future<Output = Result<T, ApiError>>,
@@ -108,16 +106,13 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
     let details = events
         .iter()
         .map(|e| {
-            // A detail is a few hundred bytes: one allocation instead of a growing buffer.
-            let mut json = Vec::with_capacity(512);
-            serde_json::to_writer(&mut json, &SignalDetail::new(&ctx, &e.event, &e.identity))
-                .map(|()| String::from_utf8(json).expect("serde_json writes UTF-8"))
+            BusEvent::new(
+                SIGNAL_DETAIL_TYPE,
+                &SignalDetail::new(&ctx, &e.event, &e.identity),
+            )
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            tracing::error!(error = %e, "signal detail did not serialise");
-            ApiError::Unavailable
-        })?;
+        .map_err(|_| ApiError::Unavailable)?;
     app.bus
         .publish(details)
         .await
@@ -128,82 +123,6 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         "real-time events accepted"
     );
     Ok(events.into_iter().map(|e| e.identity).collect())
-}
-
-pub(super) async fn create_voice_call<S: Store, B: EventPublisher>(
-    app: &App<S, B>,
-    caller: Caller,
-    body: Value,
-) -> Result<Response<Bytes>, ApiError> {
-    let call = voice_calls::parse(body, caller.format)?;
-    tracing::Span::current().record("vendor_call_key", call.vendor_call_key.as_str());
-    let store = &app.store;
-    // The key must not be one of our ids; resolving also tells an existing leg's conversation.
-    caller
-        .conversation_of(store, &call.vendor_call_key, || "vendorCallKey".into())
-        .await?;
-    if let Some(existing) = store
-        .leg_of(&caller.org, &call.vendor_call_key)
-        .await
-        .map_err(|_| ApiError::Unavailable)?
-    {
-        // Idempotent, but a replayed token is still a replay.
-        caller.claim_token(store).await?;
-        return Ok(voice_call_answer(&caller, &existing.voice_call_id));
-    }
-    let conversation = match (&call.initiation_method, &call.parent_voice_call_id) {
-        (InitiationMethod::Transfer, Some(parent)) => {
-            let parent = store
-                .voice_call(&caller.org, parent)
-                .await
-                .map_err(|_| ApiError::Unavailable)?;
-            parent
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "parentVoiceCallId",
-                        "no voice call record with this id exists",
-                    )
-                })?
-                .conversation
-        }
-        _ => ConversationKey::of_first_leg(&call.vendor_call_key),
-    };
-
-    let write = async {
-        for _ in 0..ID_ATTEMPTS {
-            let id = VoiceCallId::generate();
-            let leg = NewLeg {
-                org: &caller.org,
-                id: &id,
-                conversation: &conversation,
-                call: &call,
-                provider: caller.provider(),
-                now: caller.now,
-            };
-            match store
-                .create_voice_call(leg)
-                .await
-                .map_err(|_| ApiError::Unavailable)?
-            {
-                Created::New => return Ok(id),
-                Created::Existing(existing) => return Ok(existing.voice_call_id),
-                Created::IdTaken => continue,
-            }
-        }
-        tracing::error!("no free voiceCallId after {ID_ATTEMPTS} attempts");
-        Err(ApiError::Unavailable)
-    };
-    let id = claimed(store, &caller, write).await?;
-    tracing::info!(voice_call_id = %id, conversation = conversation.as_str(), "voice call recorded");
-    Ok(voice_call_answer(&caller, &id))
-}
-
-fn voice_call_answer(caller: &Caller, id: &VoiceCallId) -> Response<Bytes> {
-    respond::object(
-        caller.format,
-        StatusCode::OK,
-        &json!({"voiceCallId": id.as_str(), "errors": []}),
-    )
 }
 
 fn transcript_accepted(caller: &Caller) -> Response<Bytes> {
@@ -230,14 +149,48 @@ pub(super) async fn message<S: Store, B: EventPublisher>(
         messages: std::slice::from_ref(&message),
         received_at: caller.now,
     };
-    let write = async {
-        app.store
-            .put_messages(&[batch])
-            .await
-            .map_err(|_| ApiError::Unavailable)
-    };
+    let write = async { store_messages(app, &[batch]).await };
     claimed(&app.store, &caller, write).await?;
     Ok(transcript_accepted(&caller))
+}
+
+/// Stores transcript entries, then publishes one `TranscriptEntry` per entry.
+async fn store_messages<S: Store, B: EventPublisher>(
+    app: &App<S, B>,
+    batches: &[MessageBatch<'_>],
+) -> Result<(), ApiError> {
+    app.store
+        .put_messages(batches)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let events = batches
+        .iter()
+        .flat_map(|b| {
+            let origin = Origin::new(
+                b.org,
+                b.conversation.as_str(),
+                b.vendor_call_key.as_str(),
+                b.provider,
+            );
+            b.messages
+                .iter()
+                .map(move |m| details::transcript(origin, m))
+        })
+        .collect::<Result<Vec<_>, _>>();
+    publish(app, events).await
+}
+
+/// Publishes what a stored write produced; an outage is a `503` (the caller's retry of the
+/// idempotent write publishes again).
+pub(super) async fn publish<S: Store, B: EventPublisher>(
+    app: &App<S, B>,
+    events: Result<Vec<BusEvent>, PublishError>,
+) -> Result<(), ApiError> {
+    let events = events.map_err(|_| ApiError::Unavailable)?;
+    app.bus
+        .publish(events)
+        .await
+        .map_err(|_| ApiError::Unavailable)
 }
 
 pub(super) async fn bulk_messages<S: Store, B: EventPublisher>(
@@ -272,12 +225,7 @@ pub(super) async fn bulk_messages<S: Store, B: EventPublisher>(
             received_at: caller.now,
         })
         .collect();
-    let write = async {
-        app.store
-            .put_messages(&batches)
-            .await
-            .map_err(|_| ApiError::Unavailable)
-    };
+    let write = async { store_messages(app, &batches).await };
     claimed(&app.store, &caller, write).await?;
     Ok(transcript_accepted(&caller))
 }
@@ -308,7 +256,19 @@ pub(super) async fn post_call_events<S: Store, B: EventPublisher>(
         app.store
             .put_post_call(batch)
             .await
-            .map_err(|_| ApiError::Unavailable)
+            .map_err(|_| ApiError::Unavailable)?;
+        let origin = Origin::new(
+            &caller.org,
+            conversation.as_str(),
+            key.as_str(),
+            caller.provider(),
+        );
+        let events = parsed
+            .events
+            .iter()
+            .map(|e| details::post_call(origin, &parsed.service, e))
+            .collect();
+        publish(app, events).await
     };
     claimed(&app.store, &caller, write).await?;
     Ok(respond::object(

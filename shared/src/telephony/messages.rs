@@ -1,5 +1,6 @@
-//! Transcript bodies (CONTRACT §2.3): one message, or the bulk form of at most 5 conversations
-//! with at most 5 messages each.
+//! Transcript bodies (CONTRACT §2.3): one message, or the bulk form of at most 25 conversations
+//! with at most 100 messages each (Salesforce documents 5 × 5; the official Contact Lens
+//! forwarder sends more, and would lose them).
 
 use serde_json::{Map, Value};
 
@@ -8,11 +9,11 @@ use crate::format::Format;
 use crate::model::{SenderType, TranscriptMessage, VendorCallKey};
 use crate::validate::{self, path, Problems, Refusal};
 
-pub const MAX_BULK_ENTRIES: usize = 5;
-pub const MAX_BULK_MESSAGES: usize = 5;
+pub const MAX_BULK_ENTRIES: usize = 25;
+pub const MAX_BULK_MESSAGES: usize = 100;
 const MAX_TEXT: usize = 255;
-/// A transcript entry's text; 25 of them still fit in one 1 MiB request and far below DynamoDB's
-/// item limit each.
+/// A transcript entry's text: far below DynamoDB's item limit (the 1 MiB body limit bounds a
+/// bulk request as a whole).
 pub const MAX_CONTENT_CHARS: usize = 32 * 1024;
 
 /// One conversation's messages in a bulk request.
@@ -205,7 +206,7 @@ mod tests {
         assert_eq!(ok.len(), 2);
         assert_eq!(ok[0].messages.len(), 5);
 
-        let too_many = (0..6)
+        let too_many = (0..=MAX_BULK_ENTRIES)
             .map(|i| entry(&format!("k{i}"), 1))
             .collect::<Vec<_>>();
         assert_eq!(
@@ -213,7 +214,9 @@ mod tests {
             ["entries"]
         );
         assert_eq!(
-            fields(parse_bulk(json!({"entries": [entry("a", 6)]})).unwrap_err()),
+            fields(
+                parse_bulk(json!({"entries": [entry("a", MAX_BULK_MESSAGES + 1)]})).unwrap_err()
+            ),
             ["entries[0].messages"]
         );
 

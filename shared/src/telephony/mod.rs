@@ -1,11 +1,14 @@
 //! The `/telephony/v1` routes (CONTRACT §2): routing, and the request flow every write shares:
 //! token → format → body → validation → conversation → `jti` → durable write → answer.
 
+pub mod call_update;
 pub mod messages;
 pub mod post_call;
 pub mod realtime;
+pub mod routing;
 pub mod voice_calls;
 
+mod call_flows;
 pub mod contact_flow;
 mod flows;
 
@@ -21,35 +24,93 @@ use crate::bus::EventPublisher;
 use crate::clock::now_secs;
 use crate::error::ApiError;
 use crate::format::Format;
-use crate::model::{ConversationKey, OrgId, VendorCallKey};
+use crate::model::{ConversationKey, OrgId, RoutingOperation, VendorCallKey};
 use crate::respond;
 use crate::store::{ReplayGuard, Resolution, TelephonyStore};
 
 pub const BASE_PATH: &str = "/telephony/v1/";
 pub const PROVIDER_HEADER: &str = "telephony-provider-name";
 
-/// The telephony routes, matched on the raw (still percent-encoded) path.
+/// The telephony routes, matched on the method and the raw (still percent-encoded) path.
 #[derive(Debug, PartialEq, Eq)]
 enum Route<'a> {
     CreateVoiceCall,
+    UpdateVoiceCall {
+        raw_key: &'a str,
+    },
     BulkMessages,
-    Messages { raw_key: &'a str },
-    RealtimeEvents { raw_key: &'a str },
-    PostCallEvents { raw_key: &'a str },
+    Messages {
+        raw_key: &'a str,
+    },
+    RealtimeEvents {
+        raw_key: &'a str,
+    },
+    PostCallEvents {
+        raw_key: &'a str,
+    },
+    Routing {
+        raw_key: &'a str,
+        operation: RoutingOperation,
+    },
 }
 
-fn route(path: &str) -> Option<Route<'_>> {
+/// The route of `path`, or `Err` with the methods the path takes when it exists with others.
+fn route<'a>(method: &Method, path: &'a str) -> Option<Result<Route<'a>, &'static str>> {
     let rest = path.strip_prefix(BASE_PATH)?;
     let segments: Vec<&str> = rest.split('/').collect();
+    let post = |route| {
+        Some(if method == Method::POST {
+            Ok(route)
+        } else {
+            Err("POST")
+        })
+    };
+    let patch = |route| {
+        Some(if method == Method::PATCH {
+            Ok(route)
+        } else {
+            Err("PATCH")
+        })
+    };
+    let post_or_patch = |route| {
+        Some(if method == Method::POST || method == Method::PATCH {
+            Ok(route)
+        } else {
+            Err("PATCH, POST")
+        })
+    };
     match segments.as_slice() {
-        ["voiceCalls"] => Some(Route::CreateVoiceCall),
-        ["voiceCalls", "messages"] => Some(Route::BulkMessages),
-        ["voiceCalls", key, "messages"] => Some(Route::Messages { raw_key: key }),
+        ["voiceCalls"] => post(Route::CreateVoiceCall),
+        // `PATCH /voiceCalls/messages` updates the call whose key is "messages".
+        ["voiceCalls", "messages"] if method == Method::POST => Some(Ok(Route::BulkMessages)),
+        ["voiceCalls", key] if method == Method::PATCH => {
+            Some(Ok(Route::UpdateVoiceCall { raw_key: key }))
+        }
+        ["voiceCalls", _] => Some(Err(if segments[1] == "messages" {
+            "PATCH, POST"
+        } else {
+            "PATCH"
+        })),
+        ["voiceCalls", key, "messages"] => post(Route::Messages { raw_key: key }),
         ["voiceCalls", key, "realtimeConversationEvents"] => {
-            Some(Route::RealtimeEvents { raw_key: key })
+            post(Route::RealtimeEvents { raw_key: key })
         }
         ["voiceCalls", key, "postConversationEvents"] => {
-            Some(Route::PostCallEvents { raw_key: key })
+            post(Route::PostCallEvents { raw_key: key })
+        }
+        ["voiceCalls", key, segment] => {
+            let operation = RoutingOperation::from_segment(segment)?;
+            let route = Route::Routing {
+                raw_key: key,
+                operation,
+            };
+            match operation {
+                RoutingOperation::OmniFlow | RoutingOperation::ClearRouting => patch(route),
+                // Salesforce's pages name both methods for these (by version and sample).
+                RoutingOperation::RouteVoiceCall
+                | RoutingOperation::Reroute
+                | RoutingOperation::RequestCallback => post_or_patch(route),
+            }
         }
         _ => None,
     }
@@ -62,14 +123,12 @@ pub async fn handle<S: Store, B: EventPublisher>(
 ) -> Response<Bytes> {
     // Errors answer in the request's format when it names one we speak.
     let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
-    let outcome = match route(request.uri().path()) {
+    let outcome = match route(request.method(), request.uri().path()) {
         None => Err(ApiError::NotFound(
             "The requested resource does not exist".into(),
         )),
-        Some(_) if request.method() != Method::POST => {
-            Err(ApiError::MethodNotAllowed { allow: "POST" })
-        }
-        Some(route) => dispatch(app, &request, route).await,
+        Some(Err(allow)) => Err(ApiError::MethodNotAllowed { allow }),
+        Some(Ok(route)) => dispatch(app, &request, route).await,
     };
     match outcome {
         Ok(response) => response,
@@ -89,9 +148,19 @@ async fn dispatch<S: Store, B: EventPublisher>(
     request: &Request<Bytes>,
     route: Route<'_>,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (caller, body) = Caller::intake(&app.keys, request)?;
+    if let Route::Routing { raw_key, operation } = route {
+        // Reroute and clear routing take no body: none is read, whatever it holds.
+        let (caller, body) = Caller::intake(&app.keys, request, operation.takes_body())?;
+        return call_flows::routing_request(app, caller, body, raw_key, operation).await;
+    }
+    let (caller, body) = Caller::intake(&app.keys, request, true)?;
+    let body = body.unwrap_or(Value::Null);
     match route {
-        Route::CreateVoiceCall => flows::create_voice_call(app, caller, body).await,
+        Route::CreateVoiceCall => call_flows::create_voice_call(app, caller, body).await,
+        Route::UpdateVoiceCall { raw_key } => {
+            call_flows::update_voice_call(app, caller, body, raw_key).await
+        }
+        Route::Routing { .. } => unreachable!("answered above"),
         Route::BulkMessages => flows::bulk_messages(app, caller, body).await,
         Route::Messages { raw_key } => flows::message(app, caller, body, raw_key).await,
         Route::RealtimeEvents { raw_key } => {
@@ -113,13 +182,29 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    /// Token (401), then `Content-Type` (415), then size (413) and syntax (400).
-    fn intake(keys: &KeyRegistry, request: &Request<Bytes>) -> Result<(Self, Value), ApiError> {
+    /// Token (401), then `Content-Type` (415), then size (413) and syntax (400). `read_body`
+    /// false: the operation takes no body, so neither its type nor its content matters (an
+    /// empty body is `None`); `PATCH` bodies may be empty too.
+    fn intake(
+        keys: &KeyRegistry,
+        request: &Request<Bytes>,
+        read_body: bool,
+    ) -> Result<(Self, Option<Value>), ApiError> {
         let now = now_secs();
         let headers = request.headers();
         let token = authenticate(keys, headers, Permission::EventsWrite, now)?;
-        let format = Format::of_request(headers)?;
-        let body = format.parse(request.body())?;
+        let empty = request.body().iter().all(u8::is_ascii_whitespace);
+        let format = if !read_body || (empty && request.method() == Method::PATCH) {
+            // Answers follow the request's format when it names one we speak.
+            Format::of_request(headers).unwrap_or(Format::Json)
+        } else {
+            Format::of_request(headers)?
+        };
+        let body = if !read_body || empty && request.method() == Method::PATCH {
+            None
+        } else {
+            Some(format.parse(request.body())?)
+        };
         let caller = Self {
             org: OrgId::new(token.org_id.clone()),
             token,
@@ -140,6 +225,10 @@ impl Caller {
         let Some(jti) = &self.token.jti else {
             return Ok(());
         };
+        if self.token.allow_token_reuse {
+            // The key's owner reuses one token for many requests (CONTRACT §1).
+            return Ok(());
+        }
         let expires_at = self.token.expires_at.max(self.now) + 60;
         match store
             .claim_token_id(&self.org, jti, expires_at, self.now)
@@ -156,6 +245,9 @@ impl Caller {
     /// Gives the `jti` back after a failed write, so that the caller's retry of a `503` with the
     /// same token is not refused as a replay. Best effort: if the store is down, so is the retry.
     pub async fn release_token<S: ReplayGuard>(&self, store: &S) {
+        if self.token.allow_token_reuse {
+            return;
+        }
         if let Some(jti) = &self.token.jti {
             if store.release_token_id(&self.org, jti).await.is_err() {
                 tracing::warn!("could not release the token id after a failed write");
@@ -197,7 +289,7 @@ pub(crate) fn authenticate(
 }
 
 /// The `{vendorCallKey}` path segment, URL-decoded and checked.
-fn vendor_call_key(raw: &str) -> Result<VendorCallKey, ApiError> {
+pub(crate) fn vendor_call_key(raw: &str) -> Result<VendorCallKey, ApiError> {
     let decoded = percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| ApiError::invalid("vendorCallKey", "must be UTF-8"))?;
@@ -255,40 +347,72 @@ mod tests {
 
     #[test]
     fn routes() {
+        let post = |path| route(&Method::POST, path);
+        let patch = |path| route(&Method::PATCH, path);
         assert_eq!(
-            route("/telephony/v1/voiceCalls/abc%2Fdef/realtimeConversationEvents"),
-            Some(Route::RealtimeEvents {
+            post("/telephony/v1/voiceCalls/abc%2Fdef/realtimeConversationEvents"),
+            Some(Ok(Route::RealtimeEvents {
                 raw_key: "abc%2Fdef"
-            })
+            }))
         );
         assert_eq!(
-            route("/telephony/v1/voiceCalls"),
-            Some(Route::CreateVoiceCall)
+            post("/telephony/v1/voiceCalls"),
+            Some(Ok(Route::CreateVoiceCall))
         );
         assert_eq!(
-            route("/telephony/v1/voiceCalls/messages"),
-            Some(Route::BulkMessages)
+            post("/telephony/v1/voiceCalls/messages"),
+            Some(Ok(Route::BulkMessages))
         );
         assert_eq!(
-            route("/telephony/v1/voiceCalls/messages/messages"),
-            Some(Route::Messages {
+            patch("/telephony/v1/voiceCalls/messages"),
+            Some(Ok(Route::UpdateVoiceCall {
                 raw_key: "messages"
-            })
+            }))
         );
         assert_eq!(
-            route("/telephony/v1/voiceCalls/k/postConversationEvents"),
-            Some(Route::PostCallEvents { raw_key: "k" })
+            post("/telephony/v1/voiceCalls/messages/messages"),
+            Some(Ok(Route::Messages {
+                raw_key: "messages"
+            }))
         );
         assert_eq!(
-            route("/telephony/v1/voiceCalls//realtimeConversationEvents"),
-            Some(Route::RealtimeEvents { raw_key: "" })
+            post("/telephony/v1/voiceCalls/k/postConversationEvents"),
+            Some(Ok(Route::PostCallEvents { raw_key: "k" }))
         );
         assert_eq!(
-            route("/telephony/v1/voiceCalls/a/b/realtimeConversationEvents"),
+            post("/telephony/v1/voiceCalls//realtimeConversationEvents"),
+            Some(Ok(Route::RealtimeEvents { raw_key: "" }))
+        );
+        assert_eq!(
+            patch("/telephony/v1/voiceCalls/0LQ1/omniFlow"),
+            Some(Ok(Route::Routing {
+                raw_key: "0LQ1",
+                operation: RoutingOperation::OmniFlow
+            }))
+        );
+        assert_eq!(
+            patch("/telephony/v1/voiceCalls/k/route"),
+            Some(Ok(Route::Routing {
+                raw_key: "k",
+                operation: RoutingOperation::RouteVoiceCall
+            }))
+        );
+        assert_eq!(
+            post("/telephony/v1/voiceCalls/k/omniFlow"),
+            Some(Err("PATCH"))
+        );
+        assert_eq!(post("/telephony/v1/voiceCalls/k"), Some(Err("PATCH")));
+        assert_eq!(
+            route(&Method::GET, "/telephony/v1/voiceCalls"),
+            Some(Err("POST"))
+        );
+        assert_eq!(post("/telephony/v1/voiceCalls/k/unknown"), None);
+        assert_eq!(
+            post("/telephony/v1/voiceCalls/a/b/realtimeConversationEvents"),
             None
         );
         assert_eq!(
-            route("/telephony/v2/voiceCalls/a/realtimeConversationEvents"),
+            post("/telephony/v2/voiceCalls/a/realtimeConversationEvents"),
             None
         );
     }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::format::Format;
 use crate::model::{
-    CallParticipant, InitiationMethod, Instant, NewVoiceCall, VendorCallKey, VoiceCallId,
+    CallParticipant, InitiationMethod, Instant, NewVoiceCall, ParentCall, VendorCallKey,
 };
 use crate::validate::{self, field, Problems, Refusal};
 
@@ -58,13 +58,12 @@ pub fn parse(body: Value, format: Format) -> Result<NewVoiceCall, ApiError> {
         }),
         || "startTime".into(),
     );
+    // A voiceCallId or the parent leg's vendorCallKey (CONTRACT §2.2): resolved when stored.
     let parent_voice_call_id = match field(&obj, "parentVoiceCallId") {
         None => None,
         Some(v) => problems.take(
             validate::text(v, MAX_TEXT).and_then(|raw| {
-                VoiceCallId::parse(raw).ok_or(Refusal::Invalid(
-                    "is not a voiceCallId this service issued".into(),
-                ))
+                ParentCall::parse(raw.trim()).map_err(|why| Refusal::Invalid(why.into()))
             }),
             || "parentVoiceCallId".into(),
         ),
@@ -157,7 +156,7 @@ fn participant(value: Value, index: usize, problems: &mut Problems) -> Option<Ca
 
 /// A JSON document given as a string (as Salesforce takes it); an object is accepted and kept
 /// as its JSON text.
-fn call_attributes(value: Value) -> Result<Option<String>, Refusal> {
+pub(super) fn call_attributes(value: Value) -> Result<Option<String>, Refusal> {
     let text = match value {
         Value::String(s) if s.trim().is_empty() => return Ok(None),
         Value::String(s) => {
@@ -218,12 +217,15 @@ mod tests {
             fields(parse(body.clone()).unwrap_err()),
             ["parentVoiceCallId"]
         );
-        body["parentVoiceCallId"] = json!("not-an-id");
+        body["parentVoiceCallId"] = json!("bad\u{0}key");
         assert_eq!(
             fields(parse(body.clone()).unwrap_err()),
             ["parentVoiceCallId"]
         );
-        body["parentVoiceCallId"] = json!(VoiceCallId::generate().as_str());
+        // The parent's vendorCallKey, as both public clients send it, or one of our ids.
+        body["parentVoiceCallId"] = json!("73bdece1-3ac5-4eab-a589-1efa94ab5f2b");
+        assert!(parse(body.clone()).is_ok());
+        body["parentVoiceCallId"] = json!(crate::model::VoiceCallId::generate().as_str());
         assert!(parse(body).is_ok());
     }
 
