@@ -202,7 +202,7 @@ async fn built_ingest_answers_every_telephony_and_contact_flow_event() {
         let event = events::load_with(name, &[]);
         let answer = lambda.invoke(&event).await;
         let expected = reference.invoke(&event).await;
-        let allowed = ["accepted", "error"];
+        let allowed = ["accepted", "ended", "error"];
         statuses.push(assert_same_flat_map(
             name, &event, &answer, &expected, &allowed,
         ));

@@ -23,6 +23,9 @@ pub enum Fault {
     PartialBatchWrite(u32),
     /// Every `PutEvents` entry fails (`FailedEntryCount` = all, `ErrorCode` on each).
     FailPutEvents,
+    /// Every single-item or transactional write (`PutItem`, `UpdateItem`, `TransactWriteItems`)
+    /// is refused as throttled; reads and `BatchWriteItem` pass.
+    ThrottleItemWrites,
 }
 
 pub struct FaultProxy {
@@ -109,6 +112,17 @@ impl State {
                 "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
                 "The level of configured provisioned throughput for the table was exceeded.",
             ),
+            Fault::ThrottleItemWrites
+                if [".PutItem", ".UpdateItem", ".TransactWriteItems"]
+                    .iter()
+                    .any(|op| target.ends_with(op)) =>
+            {
+                aws_error(
+                    400,
+                    "com.amazonaws.dynamodb.v20120810#ThrottlingException",
+                    "Rate of requests exceeds the allowed throughput.",
+                )
+            }
             Fault::PartialBatchWrite(n) if is_batch_write && n > 0 => {
                 *self.fault.lock().expect("lock") = Fault::PartialBatchWrite(n - 1);
                 self.partial_batch_write(&parts, &body).await

@@ -26,6 +26,11 @@ pub enum Signer {
     TenantB,
     /// A key nobody registered, claiming to be org A's `scv4cc1`.
     Stranger,
+    /// Org A's transcription writer `kvs-transcriber`, `events:write` with `allowTokenReuse`
+    /// (it reuses one token for every transcript segment).
+    Transcriber,
+    /// Org A's demo partner connector `byoDemoCC`, `events:write`.
+    DemoConnector,
 }
 
 pub struct TestKeys {
@@ -33,6 +38,8 @@ pub struct TestKeys {
     reader: RsaKeyPair,
     tenant_b: RsaKeyPair,
     stranger: RsaKeyPair,
+    transcriber: RsaKeyPair,
+    demo: RsaKeyPair,
     registry: String,
 }
 
@@ -42,6 +49,7 @@ impl TestKeys {
         KEYS.get_or_init(|| {
             let (writer, reader, tenant_b, stranger) =
                 (generate_rsa_keypair(), generate_rsa_keypair(), generate_rsa_keypair(), generate_rsa_keypair());
+            let (transcriber, demo) = (generate_rsa_keypair(), generate_rsa_keypair());
             let registry = json!({
                 "audiences": [AUDIENCE],
                 "keys": [
@@ -51,10 +59,14 @@ impl TestKeys {
                      "permissions": ["intelligence:read"]},
                     {"orgId": ORG_B, "subject": "b-cc", "certificate": certificate(&tenant_b),
                      "permissions": ["events:write", "intelligence:read"]},
+                    {"orgId": ORG_A, "subject": "kvs-transcriber", "publicKey": transcriber.public_spki_pem,
+                     "permissions": ["events:write"], "allowTokenReuse": true},
+                    {"orgId": ORG_A, "subject": "byoDemoCC", "publicKey": demo.public_spki_pem,
+                     "permissions": ["events:write"]},
                 ]
             })
             .to_string();
-            TestKeys { writer, reader, tenant_b, stranger, registry }
+            TestKeys { writer, reader, tenant_b, stranger, transcriber, demo, registry }
         })
     }
 
@@ -73,7 +85,25 @@ impl TestKeys {
             Signer::Reader => &self.reader,
             Signer::TenantB => &self.tenant_b,
             Signer::Stranger => &self.stranger,
+            Signer::Transcriber => &self.transcriber,
+            Signer::DemoConnector => &self.demo,
         }
+    }
+
+    /// The registered signer of org A's `subject`, for re-signing recorded claims.
+    pub fn signer_of(subject: &str) -> Option<Signer> {
+        Some(match subject {
+            "scv4cc1" => Signer::Writer,
+            "insights-console" => Signer::Reader,
+            "kvs-transcriber" => Signer::Transcriber,
+            "byoDemoCC" => Signer::DemoConnector,
+            _ => return None,
+        })
+    }
+
+    /// `claims` exactly as given, signed by `signer`.
+    pub fn sign(&self, signer: Signer, claims: &Value) -> String {
+        sign_rs256(&self.pair(signer).private_pkcs8_pem, claims).expect("test keys sign")
     }
 
     /// The claims a signer's token carries by default: what the official Amazon Connect client
@@ -83,6 +113,8 @@ impl TestKeys {
             Signer::Writer | Signer::Stranger => (ORG_A, "scv4cc1"),
             Signer::Reader => (ORG_A, "insights-console"),
             Signer::TenantB => (ORG_B, "b-cc"),
+            Signer::Transcriber => (ORG_A, "kvs-transcriber"),
+            Signer::DemoConnector => (ORG_A, "byoDemoCC"),
         };
         let now = now_secs();
         let claims = json!({"iss": iss, "sub": sub, "iat": now, "exp": now + 3600, "jti": uuid::Uuid::new_v4().to_string()});

@@ -37,8 +37,30 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `command` (which must listen on `port`) and waits until the port accepts connections.
-pub fn start(mut command: Command, port: u16, what: &str) -> Guarded {
+/// Starts the command `make(port)` builds on a free port; if it exits before listening (another
+/// process took the port between the check and the bind), tries again on another port.
+pub fn start_on_free_port(make: impl Fn(u16) -> Command, what: &str) -> Guarded {
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        let port = free_port();
+        match try_start(make(port), port, what) {
+            Ok(guarded) => return guarded,
+            Err(status) if attempt < ATTEMPTS => {
+                eprintln!("{what} exited with {status} before listening on {port}; retrying")
+            }
+            Err(status) => panic!("{what} exited with {status} before listening on port {port}"),
+        }
+    }
+    unreachable!("the last attempt returns or panics")
+}
+
+/// Starts `command` (which must listen on `port`) and waits until the port accepts connections;
+/// `Err` when it exits first.
+fn try_start(
+    mut command: Command,
+    port: u16,
+    what: &str,
+) -> Result<Guarded, std::process::ExitStatus> {
     // SAFETY: prctl is async-signal-safe; it asks the kernel to kill the child with its parent.
     unsafe {
         command.pre_exec(|| {
@@ -58,7 +80,7 @@ pub fn start(mut command: Command, port: u16, what: &str) -> Guarded {
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited with {status} before listening on port {port}");
+            return Err(status);
         }
         assert!(
             Instant::now() < deadline,
@@ -66,7 +88,7 @@ pub fn start(mut command: Command, port: u16, what: &str) -> Guarded {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Guarded { child, port }
+    Ok(Guarded { child, port })
 }
 
 fn tool(env: &str, default: PathBuf) -> PathBuf {
@@ -100,10 +122,14 @@ pub fn rie_bin() -> PathBuf {
 
 /// A moto server of one's own, e.g. to stop it under a running service.
 pub fn start_moto() -> Guarded {
-    let port = free_port();
-    let mut command = Command::new(moto_server_bin());
-    command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
-    start(command, port, "moto")
+    start_on_free_port(
+        |port| {
+            let mut command = Command::new(moto_server_bin());
+            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            command
+        },
+        "moto",
+    )
 }
 
 /// The moto server every test of this process shares. Started from a thread that lives as long

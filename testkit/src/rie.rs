@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::process::{free_port, rie_bin, start, Guarded};
+use crate::process::{free_port, rie_bin, start_on_free_port, Guarded};
 
 pub struct Rie {
     process: Guarded,
@@ -24,19 +24,22 @@ impl Rie {
     /// bootstrap through qemu user mode (`qemu-aarch64-static bootstrap`), with `env` (plus this
     /// process's environment).
     pub fn start_command(program: &Path, args: &[&OsStr], env: &[(String, String)]) -> Self {
-        let port = free_port();
-        let mut command = Command::new(rie_bin());
-        command
-            .arg("--runtime-interface-emulator-address")
-            .arg(format!("127.0.0.1:{port}"))
-            // Its internal runtime API defaults to port 9001; emulators side by side need their own.
-            .arg("--runtime-api-address")
-            .arg(format!("127.0.0.1:{}", free_port()))
-            .arg(program)
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v)));
+        let command = |port: u16| {
+            let mut command = Command::new(rie_bin());
+            command
+                .arg("--runtime-interface-emulator-address")
+                .arg(format!("127.0.0.1:{port}"))
+                // Its internal runtime API defaults to port 9001; emulators side by side need
+                // their own.
+                .arg("--runtime-api-address")
+                .arg(format!("127.0.0.1:{}", free_port()))
+                .arg(program)
+                .args(args)
+                .envs(env.iter().map(|(k, v)| (k, v)));
+            command
+        };
         Self {
-            process: start(command, port, "rie"),
+            process: start_on_free_port(command, "rie"),
             http: reqwest::Client::new(),
         }
     }

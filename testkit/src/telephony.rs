@@ -27,6 +27,16 @@ pub fn post_call_path(key: &str) -> String {
     format!("/telephony/v1/voiceCalls/{key}/postConversationEvents")
 }
 
+/// `PATCH /voiceCalls/{id}`: update one voice call record; `id` is put in the path as given.
+pub fn update_path(id: &str) -> String {
+    format!("/telephony/v1/voiceCalls/{id}")
+}
+
+/// A routing operation's route (`omniFlow`, `routeVoiceCall`, …) of one call.
+pub fn routing_path(id: &str, operation: &str) -> String {
+    format!("/telephony/v1/voiceCalls/{id}/{operation}")
+}
+
 /// An inbound call record body for `key`, with every optional field set.
 pub fn inbound_call(key: &str) -> Value {
     json!({
@@ -137,6 +147,30 @@ impl Fixture {
         let token = self.keys.token(signer);
         self.post(path, Some(JSON), body.to_string(), Some(&token))
             .await
+    }
+
+    /// Sends `body` as JSON with `method` to `path`, signed by a fresh token of `signer`.
+    pub async fn send_json_as(
+        &self,
+        signer: Signer,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> Answer {
+        let token = self.keys.token(signer);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .header("content-type", JSON)
+            .header("authorization", format!("Bearer {token}"))
+            .body(body.to_string());
+        self.send(request).await
+    }
+
+    /// PATCHes `body` as JSON to `path`, signed by a fresh token of `signer`.
+    pub async fn patch_json_as(&self, signer: Signer, path: &str, body: &Value) -> Answer {
+        self.send_json_as(signer, "PATCH", path, body).await
     }
 
     /// Creates a voice call record as `signer`; expects `200` and returns its voiceCallId.

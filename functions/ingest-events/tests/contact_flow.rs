@@ -134,3 +134,56 @@ async fn an_outage_fails_the_invocation_so_connect_retries() {
     );
     assert!(answer.get("status").is_none());
 }
+
+/// CONTRACT §4: a disconnect flow's `event` = `ended` ends the contact's own leg, as a call
+/// update with `isActiveCall: false` does; a retry keeps the first end.
+#[tokio::test]
+async fn an_ended_flow_ends_the_contacts_leg() {
+    let fx = Fixture::new().await;
+    let rie = Rie::start(bootstrap(), &fx.function_env());
+    let unknown = rie
+        .invoke(&events::load("contact-flow-ingest-ended", ""))
+        .await;
+    assert_flat(&unknown);
+    assert_eq!(unknown["errorCode"], "NOT_FOUND", "{unknown}");
+
+    let id = fx
+        .record_call(
+            testkit::keys::Signer::Writer,
+            &testkit::telephony::inbound_call(FIRST_LEG),
+        )
+        .await;
+    let answer = rie
+        .invoke(&events::load("contact-flow-ingest-ended", ""))
+        .await;
+    assert_flat(&answer);
+    assert_eq!(answer["status"], "ended", "{answer}");
+    assert_eq!(answer["voiceCallId"], json!(id));
+    let leg = |items: Vec<Value>| {
+        items
+            .into_iter()
+            .find(|i| i["itemType"] == "LEG")
+            .expect("the leg")
+    };
+    let ended_at = leg(fx.conversation_raw(ORG_A, FIRST_LEG).await)["endedAt"].clone();
+    assert!(ended_at.is_u64(), "{ended_at}");
+    let changes: Vec<Value> = fx
+        .published_events()
+        .await
+        .into_iter()
+        .filter(|(t, _)| t == "VoiceCallChanged")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(changes.last().unwrap()["change"], "ended");
+    assert_eq!(changes.last().unwrap()["provider"], "amazon-connect");
+
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = rie
+        .invoke(&events::load("contact-flow-ingest-ended", ""))
+        .await;
+    assert_eq!(again["status"], "ended");
+    assert_eq!(
+        leg(fx.conversation_raw(ORG_A, FIRST_LEG).await)["endedAt"],
+        ended_at
+    );
+}
