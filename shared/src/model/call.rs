@@ -108,6 +108,10 @@ impl Instant {
     pub fn parse(raw: &str) -> Option<Self> {
         let at = OffsetDateTime::parse(raw.trim(), &Rfc3339).ok()?;
         let epoch_millis = i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()?;
+        // "9999-12-31T23:59:59-01:00" parses, yet is year 10000 in UTC.
+        u64::try_from(epoch_millis)
+            .map_or(true, |m| m <= crate::validate::LAST_MILLI_OF_YEAR_9999)
+            .then_some(())?;
         Some(Self {
             text: raw.trim().to_owned(),
             epoch_millis,
