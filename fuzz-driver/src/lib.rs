@@ -84,10 +84,16 @@ pub struct Report {
 
 impl Report {
     fn finding(&mut self, kind: String) {
+        // One entry per kind of finding: its text before the input, without the numbers in it.
+        let class = |k: &str| -> String {
+            let head = k.split(" | ").next().unwrap_or_default();
+            head.chars().filter(|c| !c.is_ascii_digit()).collect()
+        };
+        let kind_class = class(&kind);
         match self
             .findings
             .iter_mut()
-            .find(|(k, _)| k.split(" | ").next() == kind.split(" | ").next())
+            .find(|(k, _)| class(k) == kind_class)
         {
             Some((_, n)) => *n += 1,
             None => self.findings.push((kind, 1)),
