@@ -1,4 +1,4 @@
-.PHONY: run test bench lint fmt
+.PHONY: run test bench fuzz lint fmt
 
 # The API on 127.0.0.1:$(PORT) with a local DynamoDB + EventBridge (moto), ready for curl.
 run:
@@ -13,6 +13,11 @@ test:
 bench:
 	cargo bench -p shared
 	scripts/coldstart.sh
+
+# The structure-aware fuzz driver, 10 million inputs per target (FUZZ_INPUTS to change), with
+# counts and findings printed; `make test` runs a bounded slice of it.
+fuzz:
+	scripts/fuzz.sh
 
 lint:
 	cargo fmt --check

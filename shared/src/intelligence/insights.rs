@@ -191,12 +191,13 @@ fn talk_time(record: &ConversationRecord) -> Vec<Insight> {
         match by_speaker.iter_mut().find(|s| s.0 == m.participant_id) {
             Some(s) => {
                 s.2 += 1;
-                s.3 += millis;
+                s.3 = s.3.saturating_add(millis);
             }
             None => by_speaker.push((&m.participant_id, &m.sender_type, 1, millis)),
         }
     }
-    let total: u64 = by_speaker.iter().map(|s| s.3).sum();
+    // In f64: stored times may reach u64::MAX and no arithmetic may overflow (CONTRACT §2).
+    let total: f64 = by_speaker.iter().map(|s| s.3 as f64).sum();
     by_speaker
         .into_iter()
         .map(|(speaker, role, entries, millis)| Insight::TalkTime {
@@ -204,10 +205,10 @@ fn talk_time(record: &ConversationRecord) -> Vec<Insight> {
             speaker_role: role.to_owned(),
             entries,
             seconds: millis as f64 / 1000.0,
-            share: if total == 0 {
+            share: if total == 0.0 {
                 0.0
             } else {
-                round2(millis as f64 / total as f64)
+                round2(millis as f64 / total)
             },
         })
         .collect()
