@@ -94,8 +94,8 @@ fn message(index: usize, e: &Entry) -> MessageItem {
 fn signal(s: &FixtureSignal) -> SignalItem {
     let at = CALL_START + s.at;
     let (signal_type, value) = match (&s.category, s.sentiment) {
-        (Some(c), _) => ("Category", c.clone()),
-        (None, Some(v)) => ("Sentiment", format!("{v:.2}")),
+        (Some(c), _) => (shared::model::Signal::CATEGORY_TYPE, c.clone()),
+        (None, Some(v)) => (shared::model::Signal::SENTIMENT_TYPE, format!("{v:.2}")),
         (None, None) => panic!("a fixture signal needs a category or a sentiment"),
     };
     SignalItem {

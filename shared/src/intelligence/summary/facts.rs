@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use super::super::categories::NEXT_STEP_PHRASES;
 use super::super::text::{normalise, sentences, PhraseMatcher};
 use crate::store::ConversationRecord;
 
@@ -328,13 +329,14 @@ const PLEASANTRY: &[&str] = &[
 ];
 
 static CUE_MATCHER: LazyLock<PhraseMatcher> = LazyLock::new(|| {
-    let families: [(Cue, &[&str]); CUES] = [
+    let families: [(Cue, &[&str]); CUES + 1] = [
         (Cue::Intent, INTENT),
         (Cue::Problem, PROBLEM),
         (Cue::Worry, WORRY),
         (Cue::Offer, OFFER),
         (Cue::Decision, DECISION),
         (Cue::Commitment, COMMITMENT),
+        (Cue::Commitment, NEXT_STEP_PHRASES),
         (Cue::When, WHEN),
         (Cue::Comparison, COMPARISON),
         (Cue::Pleasantry, PLEASANTRY),

@@ -140,7 +140,7 @@ pub fn summary_of(record: &ConversationRecord, insights: &[Insight]) -> Summary 
         .extend(feeling(insights, &names, &sentences));
 
     // Call Summary: offers, comparisons, decisions, amounts.
-    let most_steps = (substantive.len() / 8).clamp(1, 5);
+    let most_steps = (substantive.len() / 4).clamp(1, 5);
     let steps: Vec<usize> = best(&sentences, &substantive, &used, most_steps, |s| {
         (s.has(Cue::Commitment) && !s.question && s.content_words >= 3)
             .then(|| s.cue(Cue::Commitment) + s.cue(Cue::When) + 0.5 * s.cue(Cue::Decision))

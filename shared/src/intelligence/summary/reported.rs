@@ -290,7 +290,13 @@ fn without_marker(sentence: &str) -> &str {
             return rest;
         };
         let head_lower = head.trim().to_lowercase().replace('’', "'");
-        if tail.trim().is_empty() || !MARKERS.contains(&head_lower.as_str()) {
+        // A greeting with a name ("Hello Jonah, ...") goes too.
+        let greeting = head_lower.split_whitespace().count() == 2
+            && matches!(
+                head_lower.split_whitespace().next(),
+                Some("hello" | "hi" | "hey" | "thanks")
+            );
+        if tail.trim().is_empty() || !(greeting || MARKERS.contains(&head_lower.as_str())) {
             return rest;
         }
         rest = tail.trim_start();
