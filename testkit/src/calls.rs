@@ -124,6 +124,8 @@ fn signal(s: &FixtureSignal) -> SignalItem {
 pub struct Dialogue {
     pub fname: String,
     pub dialogue: String,
+    /// The human summary (the test split's first of three, `summary1`).
+    #[serde(alias = "summary1")]
     pub summary: String,
 }
 

@@ -27,6 +27,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The sentences, section after section, without the headings: what the summary says.
+    pub fn plain(&self) -> String {
+        [&self.impression, &self.call, &self.next_steps]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// The seed sample's HTML, every piece of text escaped.
     pub fn to_html(&self) -> String {
         let mut html = String::new();
@@ -63,12 +73,31 @@ pub fn summarise(record: &ConversationRecord) -> Option<String> {
     compose(record, &insights::compute(record, &timeline))
 }
 
+/// How the participants are to be named in the summary. A name left out is taken from the
+/// transcript ("this is Alex", "Hi Sam"), else the role ("the customer", "the agent").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Participants {
+    pub customer: Option<String>,
+    pub agent: Option<String>,
+}
+
+/// The built-in summary by section, the participants named as `participants` says; `None`
+/// when there is nothing to summarise.
+pub fn summary(record: &ConversationRecord, participants: &Participants) -> Option<Summary> {
+    if record.messages.is_empty() && record.signals.is_empty() && record.post_call.is_empty() {
+        return None;
+    }
+    let timeline = Timeline::new(record);
+    let insights = insights::compute(record, &timeline);
+    Some(summary_of(record, &insights, participants))
+}
+
 /// [`summarise`] with the call-level insights already computed.
 pub fn compose(record: &ConversationRecord, insights: &[Insight]) -> Option<String> {
     if record.messages.is_empty() && record.signals.is_empty() && record.post_call.is_empty() {
         return None;
     }
-    Some(summary_of(record, insights).to_html())
+    Some(summary_of(record, insights, &Participants::default()).to_html())
 }
 
 /// How the two sides are named: a name they gave, else their role.
@@ -97,13 +126,18 @@ impl Names {
     }
 }
 
-pub fn summary_of(record: &ConversationRecord, insights: &[Insight]) -> Summary {
+fn summary_of(
+    record: &ConversationRecord,
+    insights: &[Insight],
+    participants: &Participants,
+) -> Summary {
     let sentences = facts::read(record);
     let (customer, agent) = facts::participant_names(&sentences);
     let names = Names {
-        customer_named: customer.is_some(),
-        customer: customer.unwrap_or_else(|| "the customer".to_owned()),
-        agent: agent.unwrap_or_else(|| "the agent".to_owned()),
+        customer_named: participants.customer.is_none() && customer.is_some(),
+        customer: (participants.customer.clone().or(customer))
+            .unwrap_or_else(|| "the customer".to_owned()),
+        agent: (participants.agent.clone().or(agent)).unwrap_or_else(|| "the agent".to_owned()),
     };
     let substantive: Vec<usize> = (0..sentences.len())
         .filter(|&i| !sentences[i].is_small_talk())
