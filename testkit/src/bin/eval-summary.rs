@@ -21,11 +21,15 @@ const AIM: f64 = 1.25;
 #[derive(Default)]
 struct Mean {
     sums: [f64; 3],
+    /// ROUGE-1 precision and recall.
+    r1: [f64; 2],
     n: usize,
 }
 
 impl Mean {
     fn add(&mut self, scores: [Score; 3]) {
+        self.r1[0] += scores[0].precision;
+        self.r1[1] += scores[0].recall;
         for (sum, s) in self.sums.iter_mut().zip(scores) {
             *sum += s.f1;
         }
@@ -88,15 +92,16 @@ fn main() -> ExitCode {
     }
     let row = |name: &str, m: &Mean| {
         let [r1, r2, rl] = m.get();
-        println!("| {name:<34} | {r1:.4} | {r2:.4} | {rl:.4} |");
+        let [p, r] = m.r1.map(|v| v / m.n.max(1) as f64);
+        println!("| {name:<34} | {r1:.4} | {r2:.4} | {rl:.4} | {p:.2} / {r:.2} |");
     };
     println!(
         "DialogSum {}, {} dialogues, F1 (mean over dialogues)\n",
         path.display(),
         dialogues.len()
     );
-    println!("| summariser                         | ROUGE-1 | ROUGE-2 | ROUGE-L |");
-    println!("|------------------------------------|--------|--------|--------|");
+    println!("| summariser                         | ROUGE-1 | ROUGE-2 | ROUGE-L | R-1 P / R   |");
+    println!("|------------------------------------|---------|---------|---------|-------------|");
     row("built-in (#PersonN# names)", &built_in);
     row("lead-3 (lines as written)", &lead_3);
     row("built-in (names as said: roles)", &built_in_as_said);

@@ -454,6 +454,46 @@ fn sentence(side: Side, text: &str) -> Sentence<'_> {
     }
 }
 
+/// Common words that are not what a conversation is about, whatever their frequency.
+const NOT_TOPICS: &[&str] = &[
+    "don", "didn", "doesn", "isn", "aren", "wasn", "won", "can", "couldn", "shouldn", "wouldn",
+    "haven", "want", "wants", "need", "needs", "going", "gonna", "one", "two", "some", "any",
+    "more", "most", "lot", "lots", "thing", "things", "something", "anything", "nothing",
+    "everything", "way", "time", "day", "today", "yes", "yeah", "okay", "sure", "why", "when",
+    "where", "who", "which", "they", "them", "their", "she", "her", "his", "him", "our", "out",
+    "up", "down", "off", "over", "from", "into", "did", "does", "had", "has", "been", "were",
+    "could", "should", "may", "might", "must", "shall", "say", "said", "tell", "told", "ask",
+    "come", "came", "make", "made", "take", "took", "give", "look", "looks", "looking", "sounds",
+    "sound", "also", "still", "even", "maybe", "any", "other", "another", "than", "more", "same",
+    "kind", "sort", "quite", "pretty", "nice", "sorry", "hello", "excuse", "mr", "mrs", "miss",
+    "because", "these", "those", "such", "only", "again", "back", "let", "right", "yours", "mine",
+    "course", "well", "really", "actually", "lot", "new", "old", "first", "last", "next", "tell",
+    "try", "put", "use", "used", "way", "ever", "never", "always", "often", "every", "each",
+    "where", "while", "after", "before", "then", "there", "their", "what", "with", "without",
+    "would", "will", "shall", "about", "your", "you", "are", "was", "the", "and", "but", "for",
+];
+
+/// The words the conversation keeps coming back to: content words in at least two sentences,
+/// most sentences first (ties to the earlier), at most `k`.
+pub fn topics(sentences: &[Sentence<'_>], k: usize) -> Vec<String> {
+    let mut seen: HashMap<&str, (u32, usize)> = HashMap::new();
+    for (i, s) in sentences.iter().enumerate() {
+        for w in &s.words {
+            let entry = seen.entry(w.as_str()).or_insert((0, i));
+            entry.0 += 1;
+        }
+    }
+    let mut ranked: Vec<(&str, u32, usize)> = seen
+        .into_iter()
+        .filter(|(w, (n, _))| {
+            *n >= 2 && !NOT_TOPICS.contains(w) && !w.chars().all(|c| c.is_ascii_digit())
+        })
+        .map(|(w, (n, first))| (w, n, first))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)).then(a.0.cmp(b.0)));
+    ranked.into_iter().take(k).map(|(w, ..)| w.to_owned()).collect()
+}
+
 const CURRENCY_SYMBOLS: &[char] = &['$', '€', '£', '¥'];
 const CURRENCY_WORDS: &[&str] = &[
     "dollar", "dollars", "usd", "euro", "euros", "eur", "pound", "pounds", "gbp", "bucks", "cents",

@@ -173,7 +173,16 @@ fn summary_of(
         .impression
         .extend(feeling(insights, &names, &sentences));
 
-    // Call Summary: offers, comparisons, decisions, amounts.
+    // Call Summary: what the call was about, then offers, comparisons, decisions, amounts.
+    let topics = facts::topics(&sentences, 3);
+    if !topics.is_empty() {
+        summary.call.push(format!(
+            "{} and {} talk about {}.",
+            capitalise(&names.agent),
+            names.customer,
+            listed(&topics)
+        ));
+    }
     let most_steps = (substantive.len() / 4).clamp(1, 5);
     let steps: Vec<usize> = best(&sentences, &substantive, &used, most_steps, |s| {
         (s.has(Cue::Commitment) && !s.question && s.content_words >= 3)
@@ -386,6 +395,15 @@ fn flagged(insights: &[Insight]) -> Option<String> {
         })
         .collect();
     (!raised.is_empty()).then(|| format!("Flagged during the call: {}.", raised.join(", ")))
+}
+
+/// "a", "a and b", "a, b and c".
+fn listed(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 fn capitalise(text: &str) -> String {

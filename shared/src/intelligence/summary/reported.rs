@@ -303,6 +303,73 @@ fn without_marker(sentence: &str) -> &str {
     }
 }
 
+/// Words that add nothing to a retold sentence: hedges, intensifiers, forms of address.
+const PADDING: &[&str] = &[
+    "really",
+    "very",
+    "just",
+    "actually",
+    "quite",
+    "basically",
+    "totally",
+    "definitely",
+    "certainly",
+    "honestly",
+    "anyway",
+    "sir",
+    "madam",
+    "ma'am",
+    "honey",
+    "darling",
+    "um",
+    "uh",
+    "er",
+];
+
+/// Discourse words dropped where a comma sets them off ("yes, ", "well, ", "so, ").
+const ASIDES: &[&str] = &[
+    "well", "oh", "yes", "yeah", "no", "okay", "ok", "so", "now", "then", "please", "though",
+];
+
+/// `sentence` without its padding: hedges, intensifiers, forms of address, and discourse words
+/// set off by a comma.
+fn compressed(sentence: &str) -> String {
+    let parts = tokens(sentence);
+    let mut out = String::with_capacity(sentence.len());
+    let mut skip_gap = false;
+    for (i, token) in parts.iter().enumerate() {
+        if !is_word(token) {
+            let gap = token.chars().all(|c| c == ' ' || c == ',');
+            if skip_gap && gap {
+                skip_gap = false;
+                continue;
+            }
+            skip_gap = false;
+            if !gap && out.ends_with(' ') {
+                out.pop();
+            }
+            out.push_str(token);
+            continue;
+        }
+        let word = normal(token);
+        let set_off = parts.get(i + 1).is_some_and(|t| t.trim_start().starts_with(','));
+        let aside_after = i == 0 || parts[i - 1].contains(',');
+        if PADDING.contains(&word.as_str())
+            || (ASIDES.contains(&word.as_str()) && (set_off || aside_after) && set_off)
+        {
+            skip_gap = true;
+            continue;
+        }
+        out.push_str(token);
+    }
+    let out = out.trim().trim_start_matches([',', ' ']).to_owned();
+    if out.chars().any(char::is_alphanumeric) {
+        out
+    } else {
+        sentence.to_owned()
+    }
+}
+
 /// The third person singular of a verb after a named subject.
 fn agree(verb: &str) -> String {
     let lower = verb.to_ascii_lowercase();
@@ -385,7 +452,8 @@ pub struct Voices<'a> {
 
 /// What a sentence becomes: its clause in the third person.
 pub fn report(sentence: &str, voices: Voices<'_>) -> String {
-    let sentence = without_marker(sentence.trim());
+    let compact = compressed(without_marker(sentence.trim()));
+    let sentence = without_marker(&compact);
     let parts = tokens(sentence);
     let first_word = parts.iter().position(|t| is_word(t));
     let opens_with_self = first_word.is_some_and(|i| {
@@ -405,7 +473,7 @@ pub fn report(sentence: &str, voices: Voices<'_>) -> String {
     }
     if !opens_with_self {
         out.push_str(voices.speaker);
-        out.push_str(" said ");
+        out.push_str(" says ");
     }
     let mut agree_next = false;
     let mut clause_start = true;
@@ -479,6 +547,7 @@ pub fn report(sentence: &str, voices: Voices<'_>) -> String {
                 out.push_str(&word)
             }
             None if word == "was" && out.ends_with("they ") => out.push_str("were"),
+            None if word == "am" && out.ends_with("they ") => out.push_str("are"),
             None => out.push_str(token),
         }
         if !matches!(word.as_str(), "i" | "you") {
