@@ -191,7 +191,7 @@ fn summary_of(
     for &i in &steps {
         used[i] = true;
     }
-    let room = (substantive.len() / 12).clamp(1, 5);
+    let room = (substantive.len() / 12).min(5);
     let mut discussed = best(&sentences, &substantive, &used, room, |s| {
         let weight = match s.side {
             Side::Agent => 2.0 * s.cue(Cue::Offer) + s.cue(Cue::Decision),

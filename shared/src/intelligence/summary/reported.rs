@@ -352,17 +352,25 @@ fn compressed(sentence: &str) -> String {
             continue;
         }
         let word = normal(token);
-        let set_off = parts.get(i + 1).is_some_and(|t| t.trim_start().starts_with(','));
-        let aside_after = i == 0 || parts[i - 1].contains(',');
-        if PADDING.contains(&word.as_str())
-            || (ASIDES.contains(&word.as_str()) && (set_off || aside_after) && set_off)
-        {
+        let set_off = parts
+            .get(i + 1)
+            .is_some_and(|t| t.trim_start().starts_with(','));
+        if PADDING.contains(&word.as_str()) || (ASIDES.contains(&word.as_str()) && set_off) {
             skip_gap = true;
             continue;
         }
         out.push_str(token);
     }
-    let out = out.trim().trim_start_matches([',', ' ']).to_owned();
+    let mut out = out.trim().trim_start_matches([',', ' ']).to_owned();
+    // A conjunction left at the start ("But many employees…") joins nothing.
+    if let Some((head, tail)) = out.split_once(' ') {
+        if matches!(
+            normal(head).as_str(),
+            "but" | "and" | "so" | "then" | "now" | "because"
+        ) {
+            out = tail.to_owned();
+        }
+    }
     if out.chars().any(char::is_alphanumeric) {
         out
     } else {
@@ -466,7 +474,7 @@ pub fn report(sentence: &str, voices: Voices<'_>) -> String {
     let mut out = String::with_capacity(sentence.len() + 24);
     if question {
         out.push_str(voices.speaker);
-        out.push_str(" asked: “");
+        out.push_str(" asks: “");
         out.push_str(sentence);
         out.push('”');
         return capitalised(out);
@@ -594,8 +602,8 @@ mod tests {
             "Sam needs to stop eating such unhealthy foods."
         );
         assert_eq!(
-            report("I really want a cheaper plan.", SAM),
-            "Sam really wants a cheaper plan."
+            report("I really need a cheaper plan.", SAM),
+            "Sam needs a cheaper plan."
         );
         assert_eq!(report("I'm moving abroad.", SAM), "Sam is moving abroad.");
         assert_eq!(
@@ -617,24 +625,37 @@ mod tests {
         );
         assert_eq!(
             report("We can offer you the 500 Mbps plan for $45 a month.", AGENT),
-            "The agent said they can offer Sam the 500 Mbps plan for $45 a month."
+            "The agent says they can offer Sam the 500 Mbps plan for $45 a month."
         );
         assert_eq!(
             report("Fibrenet quoted me $40, and you are charging more.", SAM),
-            "Sam said Fibrenet quoted them $40, and the agent is charging more."
+            "Sam says Fibrenet quoted them $40, and the agent is charging more."
         );
         assert_eq!(
             report("Well, of course, there is a fee.", AGENT),
-            "The agent said there is a fee."
+            "The agent says there is a fee."
         );
         assert_eq!(report("I said I spent it.", SAM), "Sam said they spent it.");
+    }
+
+    #[test]
+    fn padding_goes() {
+        assert_eq!(
+            report("But sir, many employees really use it.", AGENT),
+            "The agent says many employees use it."
+        );
+        assert_eq!(
+            report("Well, yes, I'm just honestly tired.", SAM),
+            "Sam is tired."
+        );
+        assert_eq!(report("Um.", SAM), "Sam says Um.");
     }
 
     #[test]
     fn questions_are_quoted_as_said() {
         assert_eq!(
             report("Can you send me the <b>link</b>?", SAM),
-            "Sam asked: “Can you send me the <b>link</b>?”"
+            "Sam asks: “Can you send me the <b>link</b>?”"
         );
     }
 
