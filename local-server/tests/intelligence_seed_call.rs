@@ -213,7 +213,7 @@ async fn the_seed_call_summary_has_the_seed_sections_and_says_what_happened() {
         .map(|i| html_unescaped(i))
         .find(|i| i.contains("work on that"))
         .unwrap_or_else(|| panic!("the seed's next step: {summary}"));
-    assert!(work_on_it.starts_with("Alex said "), "{work_on_it}");
+    assert!(work_on_it.starts_with("Alex says "), "{work_on_it}");
     assert!(!items.iter().any(|i| i.contains("Talk soon")), "{summary}");
     // The summary says why Sam called and what was offered, with the amounts.
     for said in [

@@ -456,6 +456,15 @@ fn sentence(side: Side, text: &str) -> Sentence<'_> {
 
 /// Common words that are not what a conversation is about, whatever their frequency.
 const NOT_TOPICS: &[&str] = &[
+    "help",
+    "call",
+    "calling",
+    "called",
+    "thank",
+    "thanks",
+    "hear",
+    "glad",
+    "happy",
     "don",
     "didn",
     "doesn",

@@ -174,7 +174,13 @@ fn summary_of(
         .extend(feeling(insights, &names, &sentences));
 
     // Call Summary: what the call was about, then offers, comparisons, decisions, amounts.
-    let topics = facts::topics(&sentences, 3);
+    // Not the participants' own names: the sentence names them already.
+    let named = [names.customer.to_lowercase(), names.agent.to_lowercase()];
+    let topics: Vec<String> = facts::topics(&sentences, 5)
+        .into_iter()
+        .filter(|t| !named.contains(t))
+        .take(3)
+        .collect();
     if !topics.is_empty() {
         summary.call.push(format!(
             "{} and {} talk about {}.",
