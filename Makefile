@@ -1,4 +1,4 @@
-.PHONY: run test bench fuzz lint fmt
+.PHONY: run test bench fuzz lint fmt eval-summary
 
 # The API on 127.0.0.1:$(PORT) with a local DynamoDB + EventBridge (moto), ready for curl.
 run:
@@ -25,3 +25,9 @@ lint:
 
 fmt:
 	cargo fmt
+
+# Summary quality: ROUGE of the built-in summariser against DialogSum's dev split (human
+# references), next to lead-3. The data stays outside the repository: DIALOGSUM_DEV=path.
+DIALOGSUM_DEV ?= ../dialogsum/dialogsum.dev.jsonl
+eval-summary:
+	cargo run -q -p testkit --bin eval-summary -- $(DIALOGSUM_DEV)
