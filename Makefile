@@ -1,4 +1,4 @@
-.PHONY: run test bench lint fmt
+.PHONY: run test bench fuzz lint fmt eval-summary
 
 # The API on 127.0.0.1:$(PORT) with a local DynamoDB + EventBridge (moto), ready for curl.
 run:
@@ -14,9 +14,20 @@ bench:
 	cargo bench -p shared
 	scripts/coldstart.sh
 
+# The structure-aware fuzz driver, 10 million inputs per target (FUZZ_INPUTS to change), with
+# counts and findings printed; `make test` runs a bounded slice of it.
+fuzz:
+	scripts/fuzz.sh
+
 lint:
 	cargo fmt --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	cargo fmt
+
+# Summary quality: ROUGE of the built-in summariser against DialogSum's dev split (human
+# references), next to lead-3. The data stays outside the repository: DIALOGSUM_DEV=path.
+DIALOGSUM_DEV ?= ../dialogsum/dialogsum.dev.jsonl
+eval-summary:
+	cargo run -q -p testkit --bin eval-summary -- $(DIALOGSUM_DEV)

@@ -12,7 +12,8 @@ source scripts/arm64.sh
 echo "== sam validate --lint"
 AWS_DEFAULT_REGION=us-east-1 "$SAM" validate --lint --template template.yaml
 
-echo "== cargo test"
+echo "== cargo test (includes the fuzz driver's bounded slice: fuzz-driver/tests/slice.rs, a fixed"
+echo "   seed and a random one it prints)"
 cargo test --workspace --exclude artifact-tests "$@"
 
 echo "== sam build"

@@ -2,17 +2,19 @@
 //! functions, for local runs (`make run`) and for the tests.
 
 pub mod dev_keys;
+pub mod guard;
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use shared::actions::ActionsApp;
 use shared::app::{App, Store};
 use shared::bus::EventPublisher;
@@ -21,6 +23,11 @@ use shared::format::{Format, MAX_BODY_BYTES};
 use shared::store::ConversationReader;
 use tokio::net::TcpListener;
 use tracing::Instrument;
+
+/// How long a client may take to send a request's head, and then its body. A client that
+/// declares more body than it sends cannot hold a connection open.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Both APIs: the telephony routes (the ingest function's) and the actions route (the
 /// get-intelligence function's).
@@ -46,11 +53,20 @@ pub async fn serve<S, B, R>(
                 let Ok((stream, _)) = accepted else { continue };
                 let app = app.clone();
                 tokio::spawn(async move {
+                    let (stream, head) = guard::Guarded::new(stream);
                     let service = hyper::service::service_fn(move |request| {
                         let app = app.clone();
-                        async move { Ok::<_, Infallible>(answer(&app, request).await) }
+                        let head = head.clone();
+                        async move { Ok::<_, Infallible>(answer(&app, request, &head).await) }
                     });
+                    // One request per connection: the guard scans a connection's first head
+                    // only. A head up to the guard's limit reaches the handlers, which answer
+                    // an oversized Authorization with 401 like any other bad token.
                     let connection = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEAD_TIMEOUT)
+                        .max_buf_size(guard::MAX_HEAD_BYTES + 64 * 1024)
+                        .keep_alive(false)
                         .serve_connection(TokioIo::new(stream), service);
                     if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection closed with an error");
@@ -83,17 +99,34 @@ static REQUESTS: AtomicU64 = AtomicU64::new(0);
 async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
     app: &Services<S, B, R>,
     request: Request<Incoming>,
+    head: &guard::HeadFacts,
 ) -> Response<Full<Bytes>> {
     let request_id = format!("local-{}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
+    let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
+    if head.both_framings() {
+        // Which of the two framings a proxy in front used is unknowable: refuse, never guess.
+        let err = ApiError::invalid(
+            "Transfer-Encoding",
+            "must not be sent together with Content-Length",
+        );
+        return shared::respond::error(format, &err).map(Full::new);
+    }
     let (parts, body) = request.into_parts();
     // One byte over the limit is enough for the handler to answer 413 itself.
-    let body = match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+    let collected = tokio::time::timeout(
+        BODY_TIMEOUT,
+        Limited::new(body, MAX_BODY_BYTES + 1).collect(),
+    );
+    let body = match collected.await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
             Bytes::from(vec![b' '; MAX_BODY_BYTES + 1])
         }
-        Err(_) => Bytes::new(),
+        Ok(Err(_)) => Bytes::new(),
+        Err(_elapsed) => {
+            return shared::respond::error(format, &ApiError::RequestTimeout).map(Full::new);
+        }
     };
     let request = Request::from_parts(parts, body);
     let path = request.uri().path();
@@ -106,7 +139,6 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
             .instrument(span)
             .await
     } else {
-        let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
         shared::respond::error(
             format,
             &ApiError::NotFound("The requested resource does not exist".into()),

@@ -877,8 +877,12 @@ async fn every_piece_of_transcript_and_vendor_text_in_the_summary_is_escaped() {
     assert_eq!(items.len(), 1, "{summary}");
     assert_eq!(
         testkit::intelligence::html_unescaped(&items[0]),
-        "I'll send you \"the\" <script>alert(1)</script> link.",
+        "The agent will send the customer \"the\" <script>alert(1)</script> link.",
         "{summary}"
+    );
+    assert!(
+        summary.contains("Angry&lt;script&gt;x&lt;/script&gt;"),
+        "the vendor's category, escaped: {summary}"
     );
     // The moments themselves carry the text as sent: JSON needs no HTML escaping.
     let question = &outputs["momentInsights"][0]["momentTimes"][0];

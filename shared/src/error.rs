@@ -65,6 +65,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("payload too large")]
     PayloadTooLarge,
+    /// The request was not received in time (the local server's read timeout; in AWS, API
+    /// Gateway receives requests).
+    #[error("request timeout")]
+    RequestTimeout,
     #[error("service unavailable")]
     Unavailable,
 }
@@ -82,6 +86,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -134,6 +139,10 @@ impl ApiError {
             Self::PayloadTooLarge => one(
                 "REQUEST_ENTITY_TOO_LARGE",
                 "The request body exceeds 1 MiB".to_owned(),
+            ),
+            Self::RequestTimeout => one(
+                "REQUEST_TIMEOUT",
+                "The request was not received in time".to_owned(),
             ),
             Self::Unavailable => one(
                 "SERVER_UNAVAILABLE",

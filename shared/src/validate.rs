@@ -171,6 +171,61 @@ pub fn unsigned(value: &Value) -> Check<u64> {
     ))
 }
 
+/// The last millisecond of year 9999 (9999-12-31T23:59:59.999Z): epoch-millisecond times beyond
+/// it are refused, so that every accepted time can be written as an ISO-8601 date.
+pub const LAST_MILLI_OF_YEAR_9999: u64 = 253_402_300_799_999;
+
+/// Deepest nesting of vendor `details` kept (objects and arrays count one level each). DynamoDB
+/// allows 32 levels per item; `details` sits one level down, and this leaves a margin.
+pub const MAX_DETAILS_DEPTH: usize = 30;
+
+/// DynamoDB's number range (a 38-digit decimal with exponent −130..=125); both bounds are the
+/// contract's, the upper one a little inside DynamoDB's 9.99…9E+125.
+const MAX_STORABLE_MAGNITUDE: f64 = 9.99e125;
+const MIN_STORABLE_MAGNITUDE: f64 = 1e-130;
+
+/// A time in epoch milliseconds, as [`unsigned`], no later than year 9999.
+pub fn epoch_millis(value: &Value) -> Check<u64> {
+    let millis = unsigned(value)?;
+    if millis > LAST_MILLI_OF_YEAR_9999 {
+        return invalid("must be epoch milliseconds no later than the year 9999");
+    }
+    Ok(millis)
+}
+
+/// Whether DynamoDB can store `v` as a number: finite, zero or of a magnitude within
+/// 1e-130..=9.99e125. An `f64` written in its shortest form has at most 17 significant digits,
+/// well inside DynamoDB's 38, so range is all that can be wrong.
+pub fn storable_f64(v: f64) -> bool {
+    v.is_finite()
+        && (v == 0.0 || (MIN_STORABLE_MAGNITUDE..=MAX_STORABLE_MAGNITUDE).contains(&v.abs()))
+}
+
+/// A free-form JSON tree (vendor `details`) that DynamoDB can store as sent: nested at most
+/// `max_depth` levels and holding only storable numbers (integers always are: at most 20
+/// digits). Checked without recursion, so no input can exhaust the stack.
+pub fn storable_tree(value: &Value, max_depth: usize) -> Check<()> {
+    let mut pending = vec![(value, 1usize)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Number(n) => {
+                if n.as_f64().is_some_and(|f| !n.is_f64() || storable_f64(f)) {
+                    continue;
+                }
+                return invalid("numbers must be 0 or of a magnitude between 1e-130 and 9.99e125");
+            }
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        if depth > max_depth {
+            return invalid(format!("must be nested at most {max_depth} levels deep"));
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    Ok(())
+}
+
 /// A finite decimal given as a JSON number or a string, as exact decimal text.
 pub fn decimal_text(value: &Value) -> Option<Cow<'_, str>> {
     let text: Cow<'_, str> = match value {

@@ -2,6 +2,8 @@
 //! processes: a moto server (DynamoDB, EventBridge, SQS) and the Lambda runtime interface
 //! emulator. A missing tool is a test failure with the command that installs it, never a skip.
 
+pub mod bedrock;
+pub mod calls;
 pub mod compare;
 pub mod events;
 pub mod fault_proxy;
@@ -11,6 +13,7 @@ pub mod keys;
 pub mod process;
 pub mod realtime;
 pub mod rie;
+pub mod rouge;
 pub mod telephony;
 
 pub use fixture::{Answer, Fixture};

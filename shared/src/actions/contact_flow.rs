@@ -103,7 +103,7 @@ fn summarise(outputs: &Intelligence, answer: &mut FlatMap) {
                     categories.push(category);
                 }
             }
-            Insight::TalkTime { .. } => {}
+            Insight::TalkTime { .. } | Insight::NonTalkTime { .. } => {}
         }
     }
     answer.insert("signalCount".into(), signals.to_string());

@@ -128,48 +128,127 @@ async fn invoke<R: ConversationReader>(
     let record_ids = inputs(format.parse(request.body())?, format)?;
 
     let categories = app.categories.for_org(org.as_str());
-    // Inputs naming the same conversation share one read and one computation.
+    // Each distinct recordId is resolved and rendered once, each conversation computed once.
+    let mut by_record: HashMap<String, Rendered> = HashMap::new();
     let mut computed: HashMap<ConversationKey, Option<Value>> = HashMap::new();
+    let mut budget = ResponseBudget::new(answer_format);
     let mut results = Vec::with_capacity(record_ids.len());
     for record_id in record_ids {
         let Some(record_id) = record_id else {
-            results.push(failure(
+            let missing = failure(
                 "REQUIRED_FIELD_MISSING",
                 "Required field is missing: recordId",
-            ));
+            );
+            results.push(budget.admit(Rendered::new(missing, answer_format)));
             continue;
         };
-        let conversation = app
-            .store
-            .find_conversation(org, &record_id)
-            .await
-            .map_err(|_| ApiError::Unavailable)?;
-        let outputs = match conversation {
-            None => None,
-            Some(conversation) => match computed.get(&conversation) {
-                Some(outputs) => outputs.clone(),
-                None => {
-                    let record = app
-                        .store
-                        .read_conversation(org, &conversation)
-                        .await
-                        .map_err(|_| ApiError::Unavailable)?;
-                    let outputs = (!record.is_empty()).then(|| {
-                        serde_json::to_value(intelligence::compute(&record, categories))
-                            .expect("outputs serialise")
-                    });
-                    computed.insert(conversation, outputs.clone());
-                    outputs
-                }
-            },
+        let rendered = match by_record.get(&record_id) {
+            Some(rendered) => rendered.clone(),
+            None => {
+                let conversation = app
+                    .store
+                    .find_conversation(org, &record_id)
+                    .await
+                    .map_err(|_| ApiError::Unavailable)?;
+                let outputs = match conversation {
+                    None => None,
+                    Some(conversation) => match computed.get(&conversation) {
+                        Some(outputs) => outputs.clone(),
+                        None => {
+                            let record = app
+                                .store
+                                .read_conversation(org, &conversation)
+                                .await
+                                .map_err(|_| ApiError::Unavailable)?;
+                            let outputs = (!record.is_empty()).then(|| {
+                                serde_json::to_value(intelligence::compute(&record, categories))
+                                    .expect("outputs serialise")
+                            });
+                            computed.insert(conversation, outputs.clone());
+                            outputs
+                        }
+                    },
+                };
+                let result = match outputs {
+                    Some(outputs) => {
+                        json!({"actionName": ACTION_NAME, "errors": null, "isSuccess": true, "outputValues": outputs})
+                    }
+                    // Another tenant's record is answered exactly as a missing one.
+                    None => failure(
+                        "NOT_FOUND",
+                        &format!("No voice call or conversation found for recordId {record_id}"),
+                    ),
+                };
+                let rendered = Rendered::new(result, answer_format);
+                by_record.insert(record_id, rendered.clone());
+                rendered
+            }
         };
-        results.push(match outputs {
-            Some(outputs) => json!({"actionName": ACTION_NAME, "errors": null, "isSuccess": true, "outputValues": outputs}),
-            // Another tenant's record is answered exactly as a missing one.
-            None => failure("NOT_FOUND", &format!("No voice call or conversation found for recordId {record_id}")),
-        });
+        results.push(budget.admit(rendered));
     }
     Ok(respond::list(answer_format, StatusCode::OK, &results))
+}
+
+/// Lambda's synchronous response limit (6 MB), less room for the status, headers, the envelope
+/// API Gateway's proxy format wraps the body in, and up to [`MAX_INPUTS`] `LIMIT_EXCEEDED`
+/// failures (under 300 bytes each), which are admitted past the limit.
+const RESPONSE_LIMIT_BYTES: usize = 6 * 1024 * 1024 - 64 * 1024;
+
+/// One input's result with what it adds to the answer: its rendering in the answer's format,
+/// as it will travel inside the JSON string of the Lambda response (escapes included).
+#[derive(Clone)]
+struct Rendered {
+    result: Value,
+    bytes: usize,
+}
+
+impl Rendered {
+    fn new(result: Value, format: Format) -> Self {
+        let text = format.render_list("Results", "Result", std::slice::from_ref(&result));
+        Self {
+            bytes: escaped_len(&text),
+            result,
+        }
+    }
+}
+
+/// Admits results in order while the answer stays under [`RESPONSE_LIMIT_BYTES`]; a result that
+/// would pass it is replaced by its own `LIMIT_EXCEEDED` failure (CONTRACT §3), so the earlier
+/// inputs still succeed and later small ones (a `NOT_FOUND`) still fit.
+struct ResponseBudget {
+    format: Format,
+    used: usize,
+}
+
+impl ResponseBudget {
+    fn new(format: Format) -> Self {
+        Self { format, used: 0 }
+    }
+
+    fn admit(&mut self, rendered: Rendered) -> Value {
+        let fits = |r: &Rendered, used: usize| used.saturating_add(r.bytes) <= RESPONSE_LIMIT_BYTES;
+        let rendered = if fits(&rendered, self.used) {
+            rendered
+        } else {
+            let over = failure(
+                "LIMIT_EXCEEDED",
+                "The answer would exceed the 6 MB response limit: ask for this recordId in a separate request",
+            );
+            Rendered::new(over, self.format)
+        };
+        self.used = self.used.saturating_add(rendered.bytes);
+        rendered.result
+    }
+}
+
+/// The length of `text` once written as a JSON string's content (quotes, backslashes and
+/// control characters escaped), as it is inside the Lambda response.
+fn escaped_len(text: &[u8]) -> usize {
+    text.iter().fold(text.len(), |len, &b| match b {
+        b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => len + 1,
+        0..=0x1f => len + 5,
+        _ => len,
+    })
 }
 
 fn failure(status_code: &str, message: &str) -> Value {

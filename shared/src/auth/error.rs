@@ -33,6 +33,42 @@ pub enum AuthError {
     LifetimeTooLong,
     #[error("audience not accepted")]
     AudienceNotAccepted,
+    /// Longer than [`super::MAX_JTI_CHARS`]: the replay record could not be keyed by it.
+    #[error("jti longer than 256 characters")]
+    JtiTooLong,
+}
+
+impl AuthError {
+    /// Whether the refusal came before the signature was verified. Such a token is anyone's
+    /// making, so it must learn nothing about the registry: unknown org/subject, a missing
+    /// permission, the key's algorithm and a bad signature have to read the same (CONTRACT §1).
+    pub fn before_verification(&self) -> bool {
+        match self {
+            Self::MissingBearer
+            | Self::Malformed
+            | Self::AlgorithmNotAllowed
+            | Self::UnknownIssuerOrSubject
+            | Self::MissingPermission(_)
+            | Self::InvalidSignature => true,
+            Self::MissingClaim(claim) => matches!(*claim, "iss" | "sub"),
+            Self::Expired
+            | Self::NotYetValid
+            | Self::ExpiresBeforeIssued
+            | Self::LifetimeTooLong
+            | Self::AudienceNotAccepted
+            | Self::JtiTooLong => false,
+        }
+    }
+
+    /// What the caller is told: one generic message before verification, the reason after.
+    /// The full reason is for the logs.
+    pub fn caller_message(&self) -> String {
+        if self.before_verification() {
+            "invalid or unverifiable token".to_owned()
+        } else {
+            self.to_string()
+        }
+    }
 }
 
 /// Why the trusted-key registry could not be loaded. Start-up should fail on any of these.

@@ -153,6 +153,11 @@ pub(super) fn check_claims(
     if not_before > now.saturating_add(CLOCK_SKEW) {
         return Err(AuthError::NotYetValid);
     }
+    if claims.jti.as_ref().is_some_and(|jti| {
+        jti.len() > super::MAX_JTI_CHARS && jti.chars().count() > super::MAX_JTI_CHARS
+    }) {
+        return Err(AuthError::JtiTooLong);
+    }
     if let Some(aud) = &claims.aud {
         let accepted = |a: &String| audiences.contains(a);
         let ok = match aud {

@@ -23,6 +23,10 @@ use std::fmt;
 pub use error::{AuthError, KeyProblem, RegistryError};
 pub use registry::KeyRegistry;
 
+/// Longest `jti` accepted (CONTRACT §1): its replay record's key must stay far inside DynamoDB's
+/// 2048-byte partition key limit (256 characters are at most 1 KiB of UTF-8).
+pub const MAX_JTI_CHARS: usize = 256;
+
 /// What a registered key allows its holder to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {

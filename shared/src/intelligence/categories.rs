@@ -80,7 +80,7 @@ const RATE_UNITS: &[&str] = &[
     "month", "year", "week", "day", "hour", "seat", "user", "license", "licence", "head",
 ];
 
-const NEXT_STEP_PHRASES: &[&str] = &[
+pub(crate) const NEXT_STEP_PHRASES: &[&str] = &[
     "next step",
     "next steps",
     "next week",

@@ -47,7 +47,7 @@ pub enum Insight {
         last_offset: f64,
         highest_score: Option<f64>,
     },
-    /// How long one speaker talked, from the transcript.
+    /// How long one speaker talked, from the transcript, and how.
     #[serde(rename = "TalkTime", rename_all = "camelCase")]
     TalkTime {
         speaker_id: String,
@@ -56,6 +56,21 @@ pub enum Insight {
         seconds: f64,
         /// Of all talk time, 0..1.
         share: f64,
+        /// Of all talk time, the others' part: 1 − share.
+        listen_share: f64,
+        /// The longest run of this speaker's consecutive entries, first start to last end.
+        longest_monologue_seconds: f64,
+        /// Entries of this speaker that start before the other speaker's entry before it ends.
+        interruptions: usize,
+        /// Words spoken per minute of this speaker's talk time (0 with no talk time).
+        words_per_minute: f64,
+    },
+    /// The call's time in which nobody talked: its length less the union of all entries.
+    #[serde(rename = "NonTalkTime", rename_all = "camelCase")]
+    NonTalkTime {
+        seconds: f64,
+        /// Of the call's length, 0..1.
+        share: f64,
     },
 }
 
@@ -63,6 +78,7 @@ pub fn compute(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight>
     let mut out = sentiment(record, timeline);
     out.extend(signals(record, timeline));
     out.extend(talk_time(record));
+    out.extend(non_talk_time(record, timeline));
     out
 }
 
@@ -184,31 +200,208 @@ fn signals(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
     out.into_iter().map(|(_, i)| i).collect()
 }
 
+/// One speaker's totals, in f64 so that no sum of huge times can overflow.
+struct Talk<'a> {
+    speaker: &'a str,
+    role: &'a str,
+    entries: usize,
+    millis: f64,
+    words: usize,
+    longest_run: f64,
+    interruptions: usize,
+}
+
 fn talk_time(record: &ConversationRecord) -> Vec<Insight> {
-    let mut by_speaker: Vec<(&str, &str, usize, u64)> = Vec::new();
+    let mut by_speaker: Vec<Talk<'_>> = Vec::new();
+    // The entry before, and the current run of one speaker's entries (start, end).
+    let mut previous: Option<(&str, u64)> = None;
+    let mut run: (u64, u64) = (0, 0);
     for m in &record.messages {
-        let millis = m.end_time.saturating_sub(m.start_time);
-        match by_speaker.iter_mut().find(|s| s.0 == m.participant_id) {
-            Some(s) => {
-                s.2 += 1;
-                s.3 += millis;
+        let index = match by_speaker
+            .iter()
+            .position(|s| s.speaker == m.participant_id)
+        {
+            Some(i) => i,
+            None => {
+                by_speaker.push(Talk {
+                    speaker: &m.participant_id,
+                    role: &m.sender_type,
+                    entries: 0,
+                    millis: 0.0,
+                    words: 0,
+                    longest_run: 0.0,
+                    interruptions: 0,
+                });
+                by_speaker.len() - 1
             }
-            None => by_speaker.push((&m.participant_id, &m.sender_type, 1, millis)),
+        };
+        let talk = &mut by_speaker[index];
+        talk.entries += 1;
+        talk.millis += m.end_time.saturating_sub(m.start_time) as f64;
+        talk.words += m.content.split_whitespace().count();
+        match previous {
+            Some((speaker, _)) if speaker == m.participant_id => {
+                run.1 = run.1.max(m.end_time);
+            }
+            Some((_, end)) => {
+                if m.start_time < end {
+                    talk.interruptions += 1;
+                }
+                run = (m.start_time, m.end_time);
+            }
+            None => run = (m.start_time, m.end_time),
         }
+        talk.longest_run = talk.longest_run.max(run.1.saturating_sub(run.0) as f64);
+        previous = Some((&m.participant_id, m.end_time));
     }
-    let total: u64 = by_speaker.iter().map(|s| s.3).sum();
+    let total: f64 = by_speaker.iter().map(|s| s.millis).sum();
     by_speaker
         .into_iter()
-        .map(|(speaker, role, entries, millis)| Insight::TalkTime {
-            speaker_id: speaker.to_owned(),
-            speaker_role: role.to_owned(),
-            entries,
-            seconds: millis as f64 / 1000.0,
-            share: if total == 0 {
-                0.0
+        .map(|t| {
+            let share = if total > 0.0 {
+                round2(t.millis / total)
             } else {
-                round2(millis as f64 / total as f64)
-            },
+                0.0
+            };
+            Insight::TalkTime {
+                speaker_id: t.speaker.to_owned(),
+                speaker_role: t.role.to_owned(),
+                entries: t.entries,
+                seconds: t.millis / 1000.0,
+                share,
+                listen_share: if total > 0.0 {
+                    round2(1.0 - t.millis / total)
+                } else {
+                    0.0
+                },
+                longest_monologue_seconds: t.longest_run / 1000.0,
+                interruptions: t.interruptions,
+                words_per_minute: if t.millis > 0.0 {
+                    round2(t.words as f64 / (t.millis / 60_000.0))
+                } else {
+                    0.0
+                },
+            }
         })
         .collect()
+}
+
+/// The call's length less the time covered by at least one entry (entries are in start order).
+fn non_talk_time(record: &ConversationRecord, timeline: &Timeline) -> Option<Insight> {
+    if record.messages.is_empty() {
+        return None;
+    }
+    let mut covered = 0.0;
+    let mut cursor = timeline.start;
+    for m in &record.messages {
+        let start = m.start_time.max(cursor);
+        if m.end_time > start {
+            covered += (m.end_time - start) as f64;
+            cursor = m.end_time;
+        }
+    }
+    let length = timeline.end.saturating_sub(timeline.start) as f64;
+    let silent = (length - covered).max(0.0);
+    Some(Insight::NonTalkTime {
+        seconds: silent / 1000.0,
+        share: if length > 0.0 {
+            round2(silent / length)
+        } else {
+            0.0
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::items::MessageItem;
+
+    fn entry(speaker: &str, start: u64, end: u64, words: &str) -> MessageItem {
+        MessageItem {
+            pk: String::new(),
+            sk: String::new(),
+            time_key: format!("{start:020}"),
+            item_type: String::new(),
+            org_id: String::new(),
+            conversation_key: String::new(),
+            vendor_call_key: String::new(),
+            message_id: format!("{start}"),
+            start_time: start,
+            end_time: end,
+            content: words.to_owned(),
+            sender_type: if speaker == "a" {
+                "HUMAN_AGENT"
+            } else {
+                "END_USER"
+            }
+            .to_owned(),
+            participant_id: speaker.to_owned(),
+            provider: None,
+            received_at: 0,
+            expires_at: 0,
+        }
+    }
+
+    #[test]
+    fn monologues_interruptions_pace_and_silence() {
+        let record = ConversationRecord {
+            messages: vec![
+                entry("a", 0, 10_000, "one two three four five"),
+                entry("a", 11_000, 20_000, "six seven eight nine ten"),
+                // Starts 2 s before the agent's entry ends: an interruption.
+                entry("c", 18_000, 30_000, "eleven twelve"),
+                entry("a", 40_000, 60_000, "x"),
+            ],
+            ..ConversationRecord::default()
+        };
+        let insights = compute(&record, &Timeline::new(&record));
+        let Insight::TalkTime {
+            seconds,
+            share,
+            listen_share,
+            longest_monologue_seconds,
+            interruptions,
+            words_per_minute,
+            ..
+        } = &insights[0]
+        else {
+            panic!("{insights:?}")
+        };
+        assert_eq!((*seconds, *share, *listen_share), (39.0, 0.76, 0.24));
+        assert_eq!(*longest_monologue_seconds, 20.0);
+        assert_eq!(*interruptions, 0);
+        assert_eq!(*words_per_minute, round2(11.0 / (39.0 / 60.0)));
+        let Insight::TalkTime {
+            interruptions,
+            longest_monologue_seconds,
+            ..
+        } = &insights[1]
+        else {
+            panic!("{insights:?}")
+        };
+        assert_eq!((*interruptions, *longest_monologue_seconds), (1, 12.0));
+        // 60 s long; covered 0–30 and 40–60 less the 1 s gap at 10–11.
+        assert_eq!(
+            insights[2],
+            Insight::NonTalkTime {
+                seconds: 11.0,
+                share: 0.18
+            }
+        );
+    }
+
+    #[test]
+    fn huge_times_do_not_overflow() {
+        let record = ConversationRecord {
+            messages: vec![
+                entry("a", 0, u64::MAX, "a"),
+                entry("c", 1, u64::MAX, "b"),
+                entry("a", 2, u64::MAX - 1, "c"),
+            ],
+            ..ConversationRecord::default()
+        };
+        let insights = compute(&record, &Timeline::new(&record));
+        assert_eq!(insights.len(), 3);
+    }
 }

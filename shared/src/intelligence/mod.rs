@@ -5,7 +5,7 @@
 pub mod categories;
 mod insights;
 pub mod moments;
-mod summary;
+pub mod summary;
 pub mod text;
 mod timeline;
 
@@ -65,7 +65,7 @@ pub fn compute(record: &ConversationRecord, categories: &TenantCategories) -> In
     let timeline = Timeline::new(record);
     let moments = moments::detect(record, categories, &timeline);
     let insights = insights::compute(record, &timeline);
-    let call_summary = summary::compose(record, &timeline, &moments, &insights);
+    let call_summary = summary::compose(record, &insights);
     Intelligence {
         conversation_insights: insights,
         conversation_intelligence: ConversationIntelligence { call_summary },

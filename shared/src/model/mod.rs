@@ -120,13 +120,14 @@ impl fmt::Display for Sentiment {
     }
 }
 
-/// A vendor's confidence in a signal, 0..=1000.
+/// A vendor's confidence in a signal, 0..=1000, and a number DynamoDB can store (0 or at least
+/// 1e-130).
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Score(f64);
 
 impl Score {
     pub fn new(v: f64) -> Option<Self> {
-        (v.is_finite() && (0.0..=1000.0).contains(&v)).then_some(Self(v))
+        ((0.0..=1000.0).contains(&v) && crate::validate::storable_f64(v)).then_some(Self(v))
     }
 
     pub fn get(self) -> f64 {

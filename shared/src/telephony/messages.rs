@@ -123,11 +123,11 @@ fn message(
         at("messageId"),
     );
     let start_time = problems.take(
-        validate::required(obj, "startTime").and_then(validate::unsigned),
+        validate::required(obj, "startTime").and_then(validate::epoch_millis),
         at("startTime"),
     );
     let end_time = problems.take(
-        validate::required(obj, "endTime").and_then(validate::unsigned),
+        validate::required(obj, "endTime").and_then(validate::epoch_millis),
         at("endTime"),
     );
     if let (Some(start), Some(end)) = (start_time, end_time) {

@@ -281,9 +281,10 @@ pub(crate) fn authenticate(
     now: u64,
 ) -> Result<Verified, ApiError> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let verified = keys
-        .verify(header, needed, now)
-        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+    let verified = keys.verify(header, needed, now).map_err(|e| {
+        tracing::info!(reason = %e, "token refused");
+        ApiError::Unauthorized(e.caller_message())
+    })?;
     tracing::Span::current().record("tenant", verified.org_id.as_str());
     Ok(verified)
 }

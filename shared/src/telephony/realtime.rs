@@ -130,7 +130,7 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
             .and_then(|t| t.parse::<f64>().ok())
             .and_then(Score::new)
             .ok_or(Refusal::Invalid(
-                "must be a number between 0 and 1000".into(),
+                "must be 0 or a number between 1e-130 and 1000".into(),
             ));
         problems.take(score, at("score"))
     });
@@ -142,6 +142,11 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
         Some(v @ Value::Object(_)) => {
             if json_len(&v) > MAX_DETAILS_BYTES {
                 problems.invalid(at("details")(), "must be at most 16 KiB as JSON");
+            } else {
+                problems.take(
+                    validate::storable_tree(&v, validate::MAX_DETAILS_DEPTH),
+                    at("details"),
+                );
             }
             Some(v)
         }
