@@ -87,6 +87,7 @@ fn times_at_their_limits_neither_overflow_nor_panic() {
             ),
         ],
         post_call: vec![post_call(0, max), post_call(max, max), post_call(max, 0)],
+        routing: Vec::new(),
     };
     let out = outputs(&record);
     assert!(out["momentInsights"].is_array(), "{out:#}");
