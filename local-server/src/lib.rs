@@ -87,11 +87,12 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
     let request_id = format!("local-{}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
     let (parts, body) = request.into_parts();
-    // One byte over the limit is enough for the handler to answer 413 itself.
+    // One byte over the limit is enough for the handler to answer 413 itself. Not whitespace:
+    // a blank PATCH body counts as no body, and an oversized one must still be refused.
     let body = match Limited::new(body, MAX_BODY_BYTES + 1).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            Bytes::from(vec![b' '; MAX_BODY_BYTES + 1])
+            Bytes::from(vec![b'x'; MAX_BODY_BYTES + 1])
         }
         Err(_) => Bytes::new(),
     };
