@@ -118,8 +118,8 @@ pub struct Spec {
 impl Spec {
     pub fn load() -> Self {
         let path = testkit::workspace_root().join("docs/openapi.yaml");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let doc: Value = serde_yaml_ng::from_str(&text).expect("docs/openapi.yaml is YAML");
         assert_eq!(doc["openapi"], "3.1.0");
         Self {
@@ -171,7 +171,8 @@ impl Spec {
 
     /// Whether `template` matches the concrete `path`; `Some(number of parameters)` if so.
     fn matches(template: &str, path: &str) -> Option<usize> {
-        let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+        let (t, p): (Vec<&str>, Vec<&str>) =
+            (template.split('/').collect(), path.split('/').collect());
         if t.len() != p.len() {
             return None;
         }
@@ -308,15 +309,21 @@ impl Spec {
         let op = self
             .operation(&call.method, &call.path)
             .unwrap_or_else(|| panic!("{} {} is not documented", call.method, call.path));
-        let response = op.responses.get(&answer.status.to_string()).unwrap_or_else(|| {
-            panic!(
-                "{}: status {} is not documented: {}",
-                op.id, answer.status, answer.body
-            )
-        });
+        let response = op
+            .responses
+            .get(&answer.status.to_string())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: status {} is not documented: {}",
+                    op.id, answer.status, answer.body
+                )
+            });
         let media_type = self.check_response(call, answer, response);
         self.record(&op.id, answer.status, media_type);
-        if (200..300).contains(&answer.status) && !call.body.trim().is_empty() && op.request_body.is_some() {
+        if (200..300).contains(&answer.status)
+            && !call.body.trim().is_empty()
+            && op.request_body.is_some()
+        {
             let ct = call.content_type.as_deref().unwrap_or(JSON);
             let errors = self.request_errors(&op, ct, &call.body);
             assert!(
@@ -332,9 +339,16 @@ impl Spec {
     #[track_caller]
     pub fn check_shared(&self, call: &Call, answer: &Answer, name: &str) {
         let response = &self.doc["components"]["responses"][name];
-        assert!(response.is_object(), "components/responses/{name} is documented");
+        assert!(
+            response.is_object(),
+            "components/responses/{name} is documented"
+        );
         let media_type = self.check_response(call, answer, response);
-        self.record(&format!("components/responses/{name}"), answer.status, media_type);
+        self.record(
+            &format!("components/responses/{name}"),
+            answer.status,
+            media_type,
+        );
     }
 
     /// Checks `answer` against a documented response; returns the answer's media type ("" for
@@ -348,18 +362,27 @@ impl Spec {
             return String::new();
         }
         let Some(content) = response.get("content") else {
-            assert!(answer.body.is_empty(), "{what}: no body is documented: {}", answer.body);
+            assert!(
+                answer.body.is_empty(),
+                "{what}: no body is documented: {}",
+                answer.body
+            );
             return String::new();
         };
         let media_type = essence(answer.content_type());
-        let schema = self.media_schema(content, &media_type).unwrap_or_else(|| {
-            panic!("{what}: {media_type} is not documented: {}", answer.body)
-        });
+        let schema = self
+            .media_schema(content, &media_type)
+            .unwrap_or_else(|| panic!("{what}: {media_type} is not documented: {}", answer.body));
         let tree = if media_type == "application/xml" {
             let expected = self.resolve(schema)["xml"]["name"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{what}: the XML schema names its root (xml.name)"));
-            assert_eq!(root_element(&answer.body), expected, "{what}: {}", answer.body);
+            assert_eq!(
+                root_element(&answer.body),
+                expected,
+                "{what}: {}",
+                answer.body
+            );
             shared::xml::parse(answer.body.as_bytes())
                 .unwrap_or_else(|e| panic!("{what}: the answer is XML ({e}): {}", answer.body))
         } else {
@@ -410,19 +433,30 @@ impl Spec {
                 missing.push(format!("components/responses/{shared}"));
             }
         }
-        assert!(missing.is_empty(), "documented but never answered: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "documented but never answered: {missing:?}"
+        );
     }
 
     /// The validator really refuses what a schema excludes (so a pass means something).
     pub fn assert_validator_is_strict(&self) {
         let schema = json!({"$ref": "#/components/schemas/VoiceCallCreated"});
-        assert!(self.errors(&schema, &json!({"voiceCallId": "0LQabcdefghijklmno", "errors": []})).is_empty());
+        assert!(self
+            .errors(
+                &schema,
+                &json!({"voiceCallId": "0LQabcdefghijklmno", "errors": []})
+            )
+            .is_empty());
         for wrong in [
             json!({"voiceCallId": "nope", "errors": []}),
             json!({"voiceCallId": "0LQabcdefghijklmno"}),
             json!({"voiceCallId": "0LQabcdefghijklmno", "errors": [], "extra": 1}),
         ] {
-            assert!(!self.errors(&schema, &wrong).is_empty(), "{wrong} is refused");
+            assert!(
+                !self.errors(&schema, &wrong).is_empty(),
+                "{wrong} is refused"
+            );
         }
         let insight = json!({"$ref": "#/components/schemas/Insight"});
         let talk = json!({"insightType": "TalkTime", "speakerId": "a", "speakerRole": "END_USER",
@@ -430,14 +464,30 @@ impl Spec {
         assert!(self.errors(&insight, &talk).is_empty());
         let mut wrong = talk.clone();
         wrong["insightType"] = json!("Signal");
-        assert!(!self.errors(&insight, &wrong).is_empty(), "the union is tagged");
+        assert!(
+            !self.errors(&insight, &wrong).is_empty(),
+            "the union is tagged"
+        );
         let xml = json!({"$ref": "#/components/schemas/XmlErrors"});
-        assert!(self.errors(&xml, &json!({"Error": {"message": "m", "errorCode": "NOT_FOUND"}})).is_empty());
-        assert!(!self.errors(&xml, &json!({"Error": {"message": "m", "errorCode": "NOPE"}})).is_empty());
+        assert!(self
+            .errors(
+                &xml,
+                &json!({"Error": {"message": "m", "errorCode": "NOT_FOUND"}})
+            )
+            .is_empty());
+        assert!(!self
+            .errors(
+                &xml,
+                &json!({"Error": {"message": "m", "errorCode": "NOPE"}})
+            )
+            .is_empty());
         let when = json!({"$ref": "#/components/schemas/NewVoiceCall"});
         let mut call = testkit::telephony::inbound_call("k");
         assert!(self.errors(&when, &call).is_empty());
         call["startTime"] = json!("yesterday");
-        assert!(!self.errors(&when, &call).is_empty(), "formats are asserted");
+        assert!(
+            !self.errors(&when, &call).is_empty(),
+            "formats are asserted"
+        );
     }
 }
