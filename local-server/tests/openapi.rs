@@ -606,3 +606,44 @@ impl Refused for Answer {
         assert!(self.body.contains(code), "{code}: {}", self.body);
     }
 }
+
+/// The document is OpenAPI 3.1 (checked against the OpenAPI Initiative's schema for 3.1
+/// documents, kept beside it), every component schema is a valid JSON Schema 2020-12, every
+/// `$ref` resolves and every operation id is unique.
+#[test]
+fn the_document_is_valid_openapi_3_1() {
+    let spec = Spec::load();
+    let doc = spec.doc();
+    let path = testkit::workspace_root().join("docs/openapi-3.1-schema.json");
+    let text = std::fs::read_to_string(&path).expect("the OpenAPI 3.1 schema is in docs/");
+    let oas: Value = serde_json::from_str(&text).expect("JSON");
+    let validator = jsonschema::draft202012::options()
+        .build(&oas)
+        .expect("the OpenAPI 3.1 schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "not OpenAPI 3.1: {errors:?}");
+
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let mut schema = schema.clone();
+        schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        assert!(
+            jsonschema::meta::validate(&schema).is_ok(),
+            "{name} is a JSON Schema 2020-12: {:?}",
+            jsonschema::meta::validate(&schema)
+                .err()
+                .map(|e| e.to_string())
+        );
+    }
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let pointer = reference.split('"').next().unwrap();
+        let pointer = pointer.strip_prefix('#').expect("local references only");
+        assert!(doc.pointer(pointer).is_some(), "{pointer} resolves");
+    }
+    let ids: Vec<String> = spec.operations().into_iter().map(|op| op.id).collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "operation ids are unique");
+}

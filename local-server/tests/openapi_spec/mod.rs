@@ -129,6 +129,10 @@ impl Spec {
         }
     }
 
+    pub fn doc(&self) -> &Value {
+        &self.doc
+    }
+
     /// Follows a `$ref` into the document (one level at a time, until there is none).
     fn resolve<'a>(&'a self, mut value: &'a Value) -> &'a Value {
         while let Some(pointer) = value.get("$ref").and_then(Value::as_str) {
