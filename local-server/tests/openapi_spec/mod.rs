@@ -2,6 +2,8 @@
 //! (JSON Schema 2020-12 with the document's `$ref`s resolved), and a record of which documented
 //! answers the tests have seen.
 
+pub mod requests;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
