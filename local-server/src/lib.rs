@@ -113,7 +113,8 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
         return shared::respond::error(format, &err).map(Full::new);
     }
     let (parts, body) = request.into_parts();
-    // One byte over the limit is enough for the handler to answer 413 itself.
+    // One byte over the limit is enough for the handler to answer 413 itself. Not whitespace:
+    // a blank PATCH body counts as no body, and an oversized one must still be refused.
     let collected = tokio::time::timeout(
         BODY_TIMEOUT,
         Limited::new(body, MAX_BODY_BYTES + 1).collect(),
@@ -121,7 +122,7 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
     let body = match collected.await {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            Bytes::from(vec![b' '; MAX_BODY_BYTES + 1])
+            Bytes::from(vec![b'x'; MAX_BODY_BYTES + 1])
         }
         Ok(Err(_)) => Bytes::new(),
         Err(_elapsed) => {
