@@ -15,8 +15,7 @@ use shared::store::memory::MemoryStore;
 use shared::store::updates::update_attributes;
 use shared::store::{
     ConversationReader, ConversationRecord, Created, Leg, LegUpdate, MessageBatch, NewLeg,
-    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError,
-    TelephonyStore,
+    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore,
 };
 
 use crate::limits::{self, Item};

@@ -466,7 +466,8 @@ impl Spec {
         }
         let insight = json!({"$ref": "#/components/schemas/Insight"});
         let talk = json!({"insightType": "TalkTime", "speakerId": "a", "speakerRole": "END_USER",
-                          "entries": 1, "seconds": 2.5, "share": 0.5});
+                          "entries": 1, "seconds": 2.5, "share": 0.5, "listenShare": 0.5,
+                          "longestMonologueSeconds": 2.5, "interruptions": 0, "wordsPerMinute": 120.0});
         assert!(self.errors(&insight, &talk).is_empty());
         let mut wrong = talk.clone();
         wrong["insightType"] = json!("Signal");
