@@ -4,6 +4,7 @@
 //! AWS adapters.
 
 pub mod actions;
+pub mod analysis;
 pub mod app;
 pub mod auth;
 pub mod bus;
