@@ -136,6 +136,18 @@ impl Fixture {
         }
     }
 
+    /// Analyses ended conversations from now on, as the analysis function does in AWS: follows
+    /// the table's stream in the background (until the test's runtime ends) with the same
+    /// handler. Opt-in: every fixture polling moto would slow the whole suite.
+    pub async fn analyse_in_background(&self) {
+        let categories =
+            InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let analyser = shared::analysis::AwsAnalyser::new(&self.sdk, &self.settings, categories);
+        shared::analysis::stream::spawn(&self.sdk, &self.settings.table_name, Arc::new(analyser))
+            .await
+            .expect("the table has a stream");
+    }
+
     /// The environment a function binary needs to serve this fixture's table and bus.
     pub fn function_env(&self) -> Vec<(String, String)> {
         [

@@ -18,6 +18,8 @@ use crate::store::analysis::{AnalysisStore, ENDED_ATTRIBUTE};
 
 /// How often an idle shard is polled.
 const IDLE_POLL: Duration = Duration::from_millis(200);
+/// Every how many polling rounds the stream's shards are listed again.
+const SHARD_LISTING_ROUNDS: u64 = 25;
 /// How many times a failed batch is retried before it is skipped.
 const RETRIES: u32 = 3;
 
@@ -80,9 +82,12 @@ where
 {
     // Shard id → the iterator to read it on with.
     let mut iterators: HashMap<String, Option<String>> = HashMap::new();
-    loop {
-        if let Err(e) = discover_shards(&streams, &arn, &mut iterators).await {
-            tracing::warn!(error = %e, "stream shards not listed");
+    for round in 0u64.. {
+        // New shards appear rarely (a split every few hours in AWS): listed now and then.
+        if round % SHARD_LISTING_ROUNDS == 0 {
+            if let Err(e) = discover_shards(&streams, &arn, &mut iterators).await {
+                tracing::warn!(error = %e, "stream shards not listed");
+            }
         }
         let mut busy = false;
         for iterator in iterators.values_mut() {
