@@ -456,3 +456,51 @@ async fn a_write_to_a_transfer_legs_own_partition_makes_its_conversations_record
         "{next:#}"
     );
 }
+
+#[tokio::test]
+async fn a_finished_conversation_is_answered_with_two_requests_and_each_write_adds_one() {
+    let proxy = testkit::fault_proxy::FaultProxy::start(testkit::process::shared_moto()).await;
+    let fx = Fixture::behind(testkit::process::shared_moto(), &proxy.url).await;
+    let key = fresh_key();
+    let id = short_call(&fx, &key).await;
+    end_leg(&fx, &id).await;
+    let (org, conversation) = (OrgId::new(ORG_A), ConversationKey::stored(key.clone()));
+    let outcome = analyser(&fx)
+        .analyse(&org, &conversation)
+        .await
+        .expect("analysed");
+    assert!(matches!(outcome, Outcome::Stored { .. }), "{outcome:?}");
+
+    proxy.take_requests();
+    for record_id in [key.as_str(), id.as_str()] {
+        fx.intelligence_of(Signer::Reader, record_id).await;
+        // The recordId resolved (one Query), then the record and head (one Query).
+        let requests = proxy.take_requests();
+        assert_eq!(
+            requests,
+            ["DynamoDB_20120810.Query", "DynamoDB_20120810.Query"],
+            "{record_id}"
+        );
+    }
+
+    // A transcript entry: the token claim, the data, then the head.
+    send(&fx, &key, "m9", 20_000, "Thanks, bye.", "END_USER").await;
+    let requests = proxy.take_requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.ends_with(".UpdateItem"))
+            .count(),
+        1,
+        "{requests:?}"
+    );
+    let write = requests.iter().position(|r| r.ends_with(".BatchWriteItem"));
+    let head = requests.iter().position(|r| r.ends_with(".UpdateItem"));
+    assert!(
+        write < head,
+        "the head is raised after the data is durable: {requests:?}"
+    );
+    // Stale now: the record Query, then the data (one page).
+    fx.intelligence_of(Signer::Reader, &key).await;
+    assert_eq!(proxy.take_requests().len(), 3);
+}

@@ -309,44 +309,15 @@ impl AnalysisStore for DynamoStore {
             .consistent_read(true)
             .into_paginator()
             .send();
-        let mut found = RecordAndHead::default();
-        let mut parts: Vec<AnalysisPart> = Vec::new();
+        let mut items = Vec::new();
         while let Some(page) = pages.next().await {
-            for item in page
-                .map_err(|e| unavailable("Query", e))?
-                .items
-                .unwrap_or_default()
-            {
-                match item.get("itemType") {
-                    Some(AttributeValue::S(t)) if t == HEAD_ITEM => {
-                        found.head = Some(decode(item)?)
-                    }
-                    Some(AttributeValue::S(t)) if t == ANALYSIS_ITEM => {
-                        found.record = Some(decode(item)?);
-                    }
-                    Some(AttributeValue::S(t)) if t == ANALYSIS_PART_ITEM => {
-                        parts.push(decode(item)?);
-                    }
-                    _ => tracing::warn!("an unexpected item between ANALYSIS and HEAD"),
-                }
-            }
+            items.extend(
+                page.map_err(|e| unavailable("Query", e))?
+                    .items
+                    .unwrap_or_default(),
+            );
         }
-        if let Some(record) = found.record.as_mut() {
-            if record.parts > 0 {
-                // Parts of another version (a record being replaced) make the record unusable.
-                parts.retain(|p| p.head_version == record.head_version);
-                if parts.len() != record.parts as usize {
-                    tracing::warn!("analysis record parts missing: read as stale");
-                    found.record = None;
-                } else {
-                    parts.sort_by(|a, b| a.sk.cmp(&b.sk));
-                    for part in parts {
-                        record.outputs.extend(part.outputs);
-                    }
-                }
-            }
-        }
-        Ok(found)
+        read_record_and_head(items)
     }
 
     /// A record past one item's size is split into parts written in the same transaction.
@@ -476,10 +447,40 @@ impl AnalysisStore for DynamoStore {
     }
 }
 
-/// Items of a conversation partition that are not conversation data.
-pub fn is_bookkeeping(item: &HashMap<String, AttributeValue>) -> bool {
-    matches!(item.get("itemType"), Some(AttributeValue::S(t))
-        if t == HEAD_ITEM || t == ANALYSIS_ITEM || t == ANALYSIS_PART_ITEM)
+/// The record and the head among the items of the Query `sk BETWEEN "ANALYSIS" AND "HEAD"`,
+/// the record's parts appended to its outputs (a record whose parts do not all match it reads
+/// as absent: stale).
+pub fn read_record_and_head(
+    items: Vec<HashMap<String, AttributeValue>>,
+) -> Result<RecordAndHead, StoreError> {
+    let mut found = RecordAndHead::default();
+    let mut parts: Vec<AnalysisPart> = Vec::new();
+    for item in items {
+        match item.get("itemType") {
+            Some(AttributeValue::S(t)) if t == HEAD_ITEM => found.head = Some(decode(item)?),
+            Some(AttributeValue::S(t)) if t == ANALYSIS_ITEM => {
+                found.record = Some(decode(item)?);
+            }
+            Some(AttributeValue::S(t)) if t == ANALYSIS_PART_ITEM => parts.push(decode(item)?),
+            _ => tracing::warn!("an unexpected item between ANALYSIS and HEAD"),
+        }
+    }
+    if let Some(record) = found.record.as_mut() {
+        if record.parts > 0 {
+            // Parts of another version (a record being replaced) make the record unusable.
+            parts.retain(|p| p.head_version == record.head_version);
+            if parts.len() != record.parts as usize {
+                tracing::warn!("analysis record parts missing: read as stale");
+                found.record = None;
+            } else {
+                parts.sort_by(|a, b| a.sk.cmp(&b.sk));
+                for part in parts {
+                    record.outputs.extend(part.outputs);
+                }
+            }
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
