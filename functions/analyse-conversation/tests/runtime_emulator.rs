@@ -33,10 +33,7 @@ async fn analysed_events(fx: &Fixture) -> Vec<Value> {
 }
 
 async fn record(fx: &Fixture) -> Option<Value> {
-    fx.conversation_raw(ORG_A, KEY)
-        .await
-        .into_iter()
-        .find(|i| i["itemType"] == "ANALYSIS")
+    fx.item(&format!("{ORG_A}#CONV#{KEY}"), "ANALYSIS").await
 }
 
 #[tokio::test]
