@@ -113,6 +113,21 @@ fn main() {
         answer_bytes = body.len();
         black_box(body);
     });
+    // Of which: rendering the answer from the parsed outputs (what any answer does).
+    let parsed: Value = serde_json::from_slice(
+        &decompress(
+            &from_item::<AnalysisItem>(record_item.clone())
+                .expect("record")
+                .outputs,
+        )
+        .expect("decompresses"),
+    )
+    .expect("outputs");
+    let render = measure(&parsed, |outputs| {
+        let answer = json!([{"actionName": "getConversationIntelligence", "errors": null,
+                             "isSuccess": true, "outputValues": outputs}]);
+        black_box(serde_json::to_vec(&answer).expect("renders"));
+    });
     // The same answer computed from the data, as a live conversation is answered.
     let live = measure(&data, |items| {
         let record = decode_conversation(items).expect("decodes");
@@ -141,6 +156,10 @@ fn main() {
         "    invocation (record + head, fresh, answer JSON):   {:>8.2} ms  ({:.2}× the record alone; answer {answer_bytes} bytes)",
         ms(answered),
         answered.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "      of which rendering the answer JSON:               {:>8.2} ms",
+        ms(render)
     );
     println!(
         "    the same answer computed from the data (live):    {:>8.2} ms  ({:.1}× the answer from the record)",

@@ -143,6 +143,7 @@ pub fn item_size(item: &Item) -> usize {
     fn value_size(v: &AttributeValue) -> usize {
         match v {
             AttributeValue::S(s) => s.len(),
+            AttributeValue::B(b) => b.as_ref().len(),
             AttributeValue::N(n) => n.len().div_ceil(2) + 1,
             AttributeValue::M(m) => {
                 3 + m

@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
@@ -351,67 +352,70 @@ impl AnalysisStore for DynamoStore {
         };
         let condition = "attribute_not_exists(pk) OR headVersion < :version";
         let version = AttributeValue::N(new.head_version.to_string());
-        let result = if rest.is_empty() {
-            self.client()
+        if rest.is_empty() {
+            let result = self
+                .client()
                 .put_item()
                 .table_name(self.table())
                 .set_item(Some(attributes(record)?))
                 .condition_expression(condition)
                 .expression_attribute_values(":version", version)
                 .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| {
+                .await;
+            return match result {
+                Ok(_) => Ok(StoreOutcome::Stored),
+                Err(e)
                     if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception())
-                    {
-                        None
-                    } else {
-                        Some(unavailable("PutItem", e))
-                    }
-                })
-        } else {
-            let put = |item, condition: Option<&str>| {
-                let put = Put::builder().table_name(self.table()).set_item(Some(item));
-                let put = match condition {
-                    Some(c) => put
-                        .condition_expression(c)
-                        .expression_attribute_values(":version", version.clone()),
-                    None => put,
-                };
-                TransactWriteItem::builder()
-                    .put(put.build().expect("table and item are set"))
-                    .build()
-            };
-            let mut transaction = self
-                .client()
-                .transact_write_items()
-                .transact_items(put(attributes(record)?, Some(condition)));
-            for (i, bytes) in rest.into_iter().enumerate() {
-                let part = AnalysisPart {
-                    pk: pk.clone(),
-                    sk: format!("{ANALYSIS_SK}#{:02}", i + 1),
-                    item_type: ANALYSIS_PART_ITEM.into(),
-                    head_version: new.head_version,
-                    outputs: bytes.to_vec(),
-                    expires_at,
-                };
-                transaction = transaction.transact_items(put(attributes(part)?, None));
-            }
-            transaction.send().await.map(|_| ()).map_err(|e| {
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_transaction_canceled_exception())
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
                 {
-                    None
-                } else {
-                    Some(unavailable("TransactWriteItems", e))
+                    Ok(StoreOutcome::AlreadyCurrent)
                 }
-            })
+                Err(e) => Err(unavailable("PutItem", e)),
+            };
+        }
+        let put = |item, condition: Option<&str>| {
+            let put = Put::builder().table_name(self.table()).set_item(Some(item));
+            let put = match condition {
+                Some(c) => put
+                    .condition_expression(c)
+                    .expression_attribute_values(":version", version.clone()),
+                None => put,
+            };
+            TransactWriteItem::builder()
+                .put(put.build().expect("table and item are set"))
+                .build()
         };
-        match result {
-            Ok(()) => Ok(StoreOutcome::Stored),
-            Err(None) => Ok(StoreOutcome::AlreadyCurrent),
-            Err(Some(e)) => Err(e),
+        let mut transaction = self
+            .client()
+            .transact_write_items()
+            .transact_items(put(attributes(record)?, Some(condition)));
+        for (i, bytes) in rest.into_iter().enumerate() {
+            let part = AnalysisPart {
+                pk: pk.clone(),
+                sk: format!("{ANALYSIS_SK}#{:02}", i + 1),
+                item_type: ANALYSIS_PART_ITEM.into(),
+                head_version: new.head_version,
+                outputs: bytes.to_vec(),
+                expires_at,
+            };
+            transaction = transaction.transact_items(put(attributes(part)?, None));
+        }
+        match transaction.send().await {
+            Ok(_) => Ok(StoreOutcome::Stored),
+            // Only the record has a condition: its failure means a record as new is there. Any
+            // other cancellation (a conflicting transaction, throttling) is retried.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(c))
+                        if c.cancellation_reasons()
+                            .iter()
+                            .any(|r| r.code() == Some("ConditionalCheckFailed"))
+                ) =>
+            {
+                Ok(StoreOutcome::AlreadyCurrent)
+            }
+            Err(e) => Err(unavailable("TransactWriteItems", e)),
         }
     }
 
