@@ -1,7 +1,8 @@
 //! `make run`: the API on 127.0.0.1:$PORT against the DynamoDB and EventBridge endpoints in the
 //! environment (the moto server that `scripts/run.sh` starts). Creates the table and bus if
 //! missing. Without `TRUSTED_KEYS`/`TRUSTED_KEYS_FILE` it uses a generated dev key pair and
-//! prints a ready token and curl command. `local-server token` prints a fresh dev token.
+//! prints a ready token and curl command. `local-server token` prints a fresh dev token. Follows
+//! the table's stream to analyse ended conversations, as the analysis function does in AWS.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use aws_config::BehaviorVersion;
 use local_server::dev_keys::{DevKeys, DEV_ORG};
 use local_server::Services;
+use shared::analysis::AwsAnalyser;
 use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS};
 use shared::auth::KeyRegistry;
 use shared::intelligence::InsightCategories;
@@ -75,6 +77,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         &settings.event_bus_name,
     )
     .await?;
+    // Post-call analysis: the table's stream followed in the background, each batch handed to the
+    // analysis function's handler (as Lambda's event source mapping does in AWS).
+    let analyser = AwsAnalyser::new(&sdk, &settings, InsightCategories::from_env()?);
+    shared::analysis::stream::spawn(&sdk, &settings.table_name, Arc::new(analyser)).await?;
     let app = Arc::new(Services {
         telephony: AwsApp::new(&sdk, &settings, telephony_keys),
         actions: AwsActionsApp::new(&sdk, &settings.table_name, actions_keys, categories),

@@ -136,6 +136,18 @@ impl Fixture {
         }
     }
 
+    /// Analyses ended conversations from now on, as the analysis function does in AWS: follows
+    /// the table's stream in the background (until the test's runtime ends) with the same
+    /// handler. Opt-in: every fixture polling moto would slow the whole suite.
+    pub async fn analyse_in_background(&self) {
+        let categories =
+            InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let analyser = shared::analysis::AwsAnalyser::new(&self.sdk, &self.settings, categories);
+        shared::analysis::stream::spawn(&self.sdk, &self.settings.table_name, Arc::new(analyser))
+            .await
+            .expect("the table has a stream");
+    }
+
     /// The environment a function binary needs to serve this fixture's table and bus.
     pub fn function_env(&self) -> Vec<(String, String)> {
         [
@@ -188,9 +200,12 @@ impl Fixture {
         }
     }
 
-    /// Every item of one conversation partition (all item types), read with a paginated Query.
+    /// Every data item of one conversation partition (all item types but the head and the
+    /// analysis record, see [`is_bookkeeping`]), read with a paginated Query.
     pub async fn conversation_raw(&self, org: &str, conversation: &str) -> Vec<Value> {
-        self.query(org, conversation, None).await
+        let mut items = self.query(org, conversation, None).await;
+        items.retain(|i| !is_bookkeeping(i));
+        items
     }
 
     /// The real-time signals of one conversation, in key (time) order.
@@ -228,7 +243,7 @@ impl Fixture {
             .collect::<Result<Vec<_>, _>>()
             .await
             .expect("query succeeds");
-        serde_dynamo::aws_sdk_dynamodb_1::from_items(items).expect("items read as JSON")
+        items.into_iter().map(json_of).collect()
     }
 
     /// One item by its keys, as JSON.
@@ -243,9 +258,7 @@ impl Fixture {
             .send()
             .await
             .expect("get item");
-        output
-            .item
-            .map(|i| serde_dynamo::aws_sdk_dynamodb_1::from_item(i).expect("item read as JSON"))
+        output.item.map(json_of)
     }
 
     /// How many items the whole table holds (a test-only Scan).
@@ -317,6 +330,25 @@ impl Fixture {
         }
         out
     }
+}
+
+/// The items post-call analysis keeps in a conversation partition beside its data: the `HEAD`
+/// and the analysis record (`shared::store::analysis`). Read by the analysis tests themselves.
+pub fn is_bookkeeping(item: &Value) -> bool {
+    use shared::store::analysis::{ANALYSIS_ITEM, ANALYSIS_PART_ITEM, HEAD_ITEM};
+    [HEAD_ITEM, ANALYSIS_ITEM, ANALYSIS_PART_ITEM]
+        .contains(&item["itemType"].as_str().unwrap_or_default())
+}
+
+/// An item as JSON. Binary attributes (a stored analysis's compressed outputs) have no JSON
+/// form: they read as `"<N bytes>"`.
+pub fn json_of(mut item: std::collections::HashMap<String, AttributeValue>) -> Value {
+    for value in item.values_mut() {
+        if let AttributeValue::B(bytes) = value {
+            *value = AttributeValue::S(format!("<{} bytes>", bytes.as_ref().len()));
+        }
+    }
+    serde_dynamo::aws_sdk_dynamodb_1::from_item(item).expect("item read as JSON")
 }
 
 /// An SQS queue receiving everything published on `bus`, as an administrator's rule would.

@@ -11,11 +11,12 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
+use crate::analysis;
 use crate::auth::{KeyRegistry, Permission};
 use crate::clock::now_secs;
 use crate::error::ApiError;
 use crate::format::Format;
-use crate::intelligence::{self, InsightCategories};
+use crate::intelligence::InsightCategories;
 use crate::model::{ConversationKey, OrgId};
 use crate::respond;
 use crate::store::ConversationReader;
@@ -155,15 +156,15 @@ async fn invoke<R: ConversationReader>(
                     Some(conversation) => match computed.get(&conversation) {
                         Some(outputs) => outputs.clone(),
                         None => {
-                            let record = app
-                                .store
-                                .read_conversation(org, &conversation)
-                                .await
-                                .map_err(|_| ApiError::Unavailable)?;
-                            let outputs = (!record.is_empty()).then(|| {
-                                serde_json::to_value(intelligence::compute(&record, categories))
-                                    .expect("outputs serialise")
-                            });
+                            // A finished conversation from its stored analysis, else computed.
+                            let outputs = analysis::read_intelligence(
+                                &app.store,
+                                org,
+                                &conversation,
+                                categories,
+                            )
+                            .await
+                            .map_err(|_| ApiError::Unavailable)?;
                             computed.insert(conversation, outputs.clone());
                             outputs
                         }

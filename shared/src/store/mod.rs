@@ -1,5 +1,6 @@
 //! The storage port: what the handlers need from a durable store, and nothing more.
 
+pub mod analysis;
 mod backoff;
 pub mod dynamo;
 pub mod items;
@@ -248,6 +249,17 @@ pub trait ConversationReader: Send + Sync {
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> impl Future<Output = Result<ConversationRecord, StoreError>> + Send;
+
+    /// The outputs (JSON) of the conversation's stored analysis, when it was computed at the
+    /// conversation's current head (CONTRACT §3.2); `None`: compute them from the data. A store
+    /// without analyses never has one.
+    fn fresh_outputs(
+        &self,
+        _org: &OrgId,
+        _conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
+        async { Ok(None) }
+    }
 }
 
 /// Durable home of everything the telephony endpoints accept. Writing the same thing twice
