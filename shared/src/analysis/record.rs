@@ -6,6 +6,8 @@
 use aws_config::BehaviorVersion;
 use serde::Serialize;
 
+use crate::analysis::bedrock::BedrockSummariser;
+use crate::analysis::summariser::{summarise, GenerativeSummariser, Summariser, SummaryConfig};
 use crate::app::{ConfigError, Settings};
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::{BusEvent, EventPublisher, PublishError, ANALYSED_DETAIL_TYPE};
@@ -19,14 +21,16 @@ use crate::store::StoreError;
 /// The summariser of records this analysis writes (CONTRACT §3.2: the record says which).
 pub const BUILT_IN_SUMMARISER: &str = "built-in";
 
-/// What the analysis function needs: the store, the bus, and every tenant's categories.
-pub struct Analyser<S, B> {
+/// What the analysis function needs: the store, the bus, every tenant's categories, and the
+/// generative summariser when one is configured (`SUMMARY_MODEL_ID`).
+pub struct Analyser<S, B, G = BedrockSummariser> {
     pub store: S,
     pub bus: B,
     pub categories: InsightCategories,
+    pub generative: Option<G>,
 }
 
-pub type AwsAnalyser = Analyser<DynamoStore, EventBridgeBus>;
+pub type AwsAnalyser = Analyser<DynamoStore, EventBridgeBus, BedrockSummariser>;
 
 impl AwsAnalyser {
     /// Table, bus, retention (`RETENTION_DAYS`, the record expires with the data) and
@@ -34,8 +38,14 @@ impl AwsAnalyser {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
         let categories = InsightCategories::from_env()?;
+        let summary = SummaryConfig::from_env().map_err(|why| ConfigError::Invalid {
+            name: "SUMMARY_*",
+            why,
+        })?;
         let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Ok(Self::new(&sdk, &settings, categories))
+        let mut analyser = Self::new(&sdk, &settings, categories);
+        analyser.generative = BedrockSummariser::new(&sdk, &summary);
+        Ok(analyser)
     }
 
     pub fn new(
@@ -55,6 +65,7 @@ impl AwsAnalyser {
                 &settings.event_source,
             ),
             categories,
+            generative: None,
         }
     }
 }
@@ -98,7 +109,7 @@ struct AnalysedDetail<'a> {
     summariser: &'a str,
 }
 
-impl<S: AnalysisStore, B: EventPublisher> Analyser<S, B> {
+impl<S: AnalysisStore, B: EventPublisher, G: GenerativeSummariser> Analyser<S, B, G> {
     /// Analyses `conversation` if it has ended and its record is not fresh.
     pub async fn analyse(
         &self,
@@ -129,7 +140,14 @@ impl<S: AnalysisStore, B: EventPublisher> Analyser<S, B> {
         if !data.has_ended() {
             return Ok(Outcome::NotEnded);
         }
-        let outputs = intelligence::compute(&data, self.categories.for_org(org.as_str()));
+        let mut outputs = intelligence::compute(&data, self.categories.for_org(org.as_str()));
+        // The generative summary when one is configured and usable; the built-in one otherwise.
+        let written = summarise(self.generative.as_ref(), org.as_str(), &data).await;
+        let summariser = match &written.by {
+            Summariser::BuiltIn => BUILT_IN_SUMMARISER.to_owned(),
+            Summariser::Generative { model_id } => model_id.clone(),
+        };
+        outputs.conversation_intelligence.call_summary = written.call_summary;
         let json = serde_json::to_vec(&outputs).expect("outputs serialise");
         let mut partitions = vec![conversation.as_str().to_owned()];
         for leg in &data.legs {
@@ -144,7 +162,7 @@ impl<S: AnalysisStore, B: EventPublisher> Analyser<S, B> {
                 org,
                 conversation,
                 head_version,
-                summariser: BUILT_IN_SUMMARISER,
+                summariser: &summariser,
                 partitions,
                 outputs_json: &json,
                 now,
@@ -156,7 +174,7 @@ impl<S: AnalysisStore, B: EventPublisher> Analyser<S, B> {
         let stored = Stored {
             head_version,
             analysed_at: now,
-            summariser: BUILT_IN_SUMMARISER,
+            summariser: &summariser,
         };
         self.publish(org, conversation, stored).await?;
         tracing::info!(
