@@ -2,6 +2,7 @@
 //! functions, for local runs (`make run`) and for the tests.
 
 pub mod dev_keys;
+pub mod live;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -23,10 +24,11 @@ use tokio::net::TcpListener;
 use tracing::Instrument;
 
 /// Both APIs: the telephony routes (the ingest function's) and the actions route (the
-/// get-intelligence function's).
+/// get-intelligence function's); the live channel (`/live`) and its console page (`/console`).
 pub struct Services<S, B, R> {
     pub telephony: App<S, B>,
     pub actions: ActionsApp<R>,
+    pub live: Arc<live::LocalLive>,
 }
 
 /// Accepts connections until `shutdown` completes.
@@ -51,7 +53,8 @@ pub async fn serve<S, B, R>(
                         async move { Ok::<_, Infallible>(answer(&app, request).await) }
                     });
                     let connection = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
+                        .serve_connection(TokioIo::new(stream), service)
+                        .with_upgrades();
                     if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection closed with an error");
                     }
@@ -84,6 +87,13 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
     app: &Services<S, B, R>,
     request: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
+    match request.uri().path() {
+        shared::live::LOCAL_LIVE_PATH => return live::accept(app.live.clone(), request),
+        shared::live::CONSOLE_PATH => {
+            return shared::live::console::handle(&request, None).map(Full::new)
+        }
+        _ => {}
+    }
     let request_id = format!("local-{}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
     let (parts, body) = request.into_parts();
