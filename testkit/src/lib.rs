@@ -8,6 +8,8 @@ pub mod fault_proxy;
 pub mod fixture;
 pub mod intelligence;
 pub mod keys;
+pub mod live;
+pub mod management_api;
 pub mod process;
 pub mod realtime;
 pub mod rie;
