@@ -69,7 +69,7 @@ pub fn start(mut command: Command, port: u16, what: &str) -> Guarded {
     Guarded { child, port }
 }
 
-fn tool(env: &str, default: PathBuf) -> PathBuf {
+pub(crate) fn tool(env: &str, default: PathBuf) -> PathBuf {
     let path = std::env::var_os(env).map(PathBuf::from).unwrap_or(default);
     assert!(
         path.exists(),
