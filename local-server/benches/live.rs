@@ -48,10 +48,25 @@ async fn push_latency(
             }
         });
     }
-    let writer = fx.keys.token(Signer::Writer);
+    let query = Instant::now();
+    let found = fx
+        .app
+        .live
+        .app
+        .subscriptions
+        .subscribers(&OrgId::new(ORG_A), &ConversationKey::stored(key.clone()))
+        .await
+        .expect("query");
+    assert_eq!(found.len(), subscribers);
+    println!(
+        "  (the subscriber Query on moto, {subscribers} items: {:.1} ms)",
+        query.elapsed().as_secs_f64() * 1e3
+    );
     let mut latencies = Vec::with_capacity(subscribers * writes);
     let mut before_2xx = 0;
     for i in 0..writes {
+        // Writer tokens carry a fresh jti: one per request.
+        let writer = fx.keys.token(Signer::Writer);
         let body = body_of(vec![category(&format!("w{i}"), 1_795_449_600 + i as u64)]);
         let answer = fx
             .post(
@@ -86,7 +101,11 @@ async fn push_latency(
 
 /// The delivery function's calls for one event with `subscribers` subscribers: what
 /// live-deliver does per invocation, through the same adapters, against moto and the stand-in.
-async fn calls_per_event(fx: &Fixture, api: &ManagementApi, subscribers: usize) -> (usize, usize) {
+async fn calls_per_event(
+    fx: &Fixture,
+    api: &ManagementApi,
+    subscribers: usize,
+) -> (usize, usize, Duration) {
     let key = fresh_key();
     let org = OrgId::new(ORG_A);
     let conversation = ConversationKey::stored(key.clone());
@@ -106,11 +125,13 @@ async fn calls_per_event(fx: &Fixture, api: &ManagementApi, subscribers: usize) 
     let connections = ApiGatewayConnections::new(&fx.sdk, &api.url);
     let detail = json!({"tenant": ORG_A, "conversationKey": key, "type": "IntelligenceSignal__Category", "value": "x"});
     let event = BusEvent::new(shared::bus::SIGNAL_DETAIL_TYPE, &detail).expect("event");
+    let started = Instant::now();
     let delivery = shared::live::deliver(store, &connections, &[event])
         .await
         .expect("delivered");
+    let took = started.elapsed();
     assert_eq!(delivery.delivered, subscribers);
-    (delivery.queries + delivery.posts, delivery.delivered)
+    (delivery.queries + delivery.posts, delivery.delivered, took)
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -148,10 +169,11 @@ async fn main() {
     let api = ManagementApi::start().await;
     println!("\nlive-deliver AWS calls per event (1 Query + 1 PostToConnection per subscriber):");
     for subscribers in [1, 100, 1000] {
-        let (calls, delivered) = calls_per_event(&fx, &api, subscribers).await;
+        let (calls, delivered, took) = calls_per_event(&fx, &api, subscribers).await;
         println!(
-            "{subscribers:>12} subscribers: {calls} calls, {:.3} per delivered message",
-            calls as f64 / delivered as f64
+            "{subscribers:>12} subscribers: {calls} calls, {:.3} per delivered message ({:.1} ms)",
+            calls as f64 / delivered as f64,
+            took.as_secs_f64() * 1e3
         );
     }
 }

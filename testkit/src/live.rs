@@ -73,11 +73,14 @@ impl LiveClient {
         }
     }
 
-    /// Subscribes and returns the answer.
+    /// Subscribes and returns the answer (waiting up to 30 s: a loaded emulator is slow).
     pub async fn subscribe(&mut self, token: &str, record_id: &str) -> Value {
         self.send(json!({"action": "subscribe", "token": token, "recordId": record_id}))
             .await;
-        self.recv().await
+        match self.next(Duration::from_secs(30)).await {
+            Received::Message(m) => m,
+            other => panic!("expected an answer to subscribe, got {other:?}"),
+        }
     }
 
     /// Subscribes and asserts it was accepted.
