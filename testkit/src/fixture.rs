@@ -6,9 +6,12 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
+use std::time::Duration;
+
+use local_server::live::{publishing_live, LocalLive};
 use local_server::Services;
 use serde_json::Value;
-use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE};
+use shared::app::{AwsActionsApp, AwsApp, AwsLiveApp, Settings, DEFAULT_EVENT_SOURCE};
 use shared::auth::KeyRegistry;
 use shared::intelligence::InsightCategories;
 use shared::store::items::SignalItem;
@@ -70,7 +73,7 @@ pub struct Fixture {
     pub app: Arc<
         Services<
             shared::store::dynamo::DynamoStore,
-            shared::bus::eventbridge::EventBridgeBus,
+            local_server::live::LivePublisher<shared::bus::eventbridge::EventBridgeBus>,
             shared::store::dynamo::DynamoStore,
         >,
     >,
@@ -94,6 +97,22 @@ impl Fixture {
     /// A fixture whose app reaches the emulator at `endpoint` through `app_endpoint` (a
     /// [`crate::fault_proxy::FaultProxy`]), while the test's own checks go to `endpoint` directly.
     pub async fn behind(endpoint: &str, app_endpoint: &str) -> Self {
+        Self::build(
+            endpoint,
+            app_endpoint,
+            Duration::from_secs(shared::live::IDLE_SECS),
+        )
+        .await
+    }
+
+    /// A fixture on the shared moto server whose live channel closes connections that have not
+    /// subscribed within `idle` (30 s otherwise).
+    pub async fn with_live_idle(idle: Duration) -> Self {
+        let endpoint = shared_moto();
+        Self::build(endpoint, endpoint, idle).await
+    }
+
+    async fn build(endpoint: &str, app_endpoint: &str, idle: Duration) -> Self {
         let sdk = sdk_config(endpoint).await;
         let id = uuid::Uuid::new_v4().simple().to_string();
         let settings = Settings {
@@ -117,9 +136,20 @@ impl Fixture {
         let app_sdk = sdk_config(app_endpoint).await;
         let categories =
             InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let live = LocalLive::start(
+            AwsLiveApp::new(
+                &app_sdk,
+                &settings.table_name,
+                registry(),
+                InsightCategories::from_json(crate::keys::CATEGORIES)
+                    .expect("test categories load"),
+            ),
+            idle,
+        );
         let app = Arc::new(Services {
-            telephony: AwsApp::new(&app_sdk, &settings, registry()),
+            telephony: publishing_live(AwsApp::new(&app_sdk, &settings, registry()), live.clone()),
             actions: AwsActionsApp::new(&app_sdk, &settings.table_name, registry(), categories),
+            live,
         });
         let addr = local_server::spawn(app.clone(), 0)
             .await

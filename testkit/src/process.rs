@@ -91,7 +91,7 @@ fn try_start(
     Ok(Guarded { child, port })
 }
 
-fn tool(env: &str, default: PathBuf) -> PathBuf {
+pub(crate) fn tool(env: &str, default: PathBuf) -> PathBuf {
     let path = std::env::var_os(env).map(PathBuf::from).unwrap_or(default);
     assert!(
         path.exists(),

@@ -27,9 +27,15 @@ async fn every_event_file_answers_as_the_local_server() {
     let mut names: Vec<String> = events::names("")
         .into_iter()
         .filter(|n| {
-            !n.starts_with("intelligence-")
-                && !n.starts_with("contact-flow-")
-                && !n.starts_with("analysis-")
+            ![
+                "intelligence-",
+                "contact-flow-",
+                "analysis-",
+                "live-",
+                "console-",
+            ]
+            .iter()
+            .any(|p| n.starts_with(p))
         })
         .collect();
     names.sort_by_key(|n| (n != "voicecall-create-inbound", n.clone()));

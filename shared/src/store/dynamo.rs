@@ -55,7 +55,7 @@ impl DynamoStore {
         &self.table
     }
 
-    pub(super) fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
 
@@ -65,7 +65,7 @@ impl DynamoStore {
 
     /// Writes every request, 25 at a time, re-sending `UnprocessedItems` with backoff until they
     /// are all written or the retries run out.
-    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+    pub(crate) async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
         for chunk in requests.chunks(BATCH_WRITE_LIMIT) {
             let mut pending = HashMap::from([(self.table.clone(), chunk.to_vec())]);
             let mut retry = 0;
@@ -96,7 +96,7 @@ impl DynamoStore {
 }
 
 /// Logs the SDK's whole error chain (never sent to a caller) and reports the store unavailable.
-pub(super) fn unavailable<E, R>(operation: &str, error: SdkError<E, R>) -> StoreError
+pub(crate) fn unavailable<E, R>(operation: &str, error: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -388,7 +388,7 @@ impl TelephonyStore for DynamoStore {
 }
 
 /// Reads an item of a known type, logging (never answering) what did not fit.
-pub(super) fn decode<T: serde::de::DeserializeOwned>(
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     item: HashMap<String, AttributeValue>,
 ) -> Result<T, StoreError> {
     from_item(item).map_err(|e| {
@@ -399,7 +399,7 @@ pub(super) fn decode<T: serde::de::DeserializeOwned>(
 
 impl DynamoStore {
     /// Every item of one partition, page by page (each page up to DynamoDB's 1 MB).
-    async fn query_partition(
+    pub(crate) async fn query_partition(
         &self,
         pk: String,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
@@ -501,6 +501,30 @@ impl ConversationReader for DynamoStore {
             conversation = decode::<VendorKeyItem>(item)?.conversation_key;
         }
         Ok(Some(ConversationKey::stored(conversation)))
+    }
+
+    /// One item of the conversation's partition is enough: a single Query with `Limit` 1.
+    async fn has_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(conversation_pk(org, conversation)),
+            )
+            .projection_expression("pk")
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        Ok(output.count() > 0)
     }
 
     /// The conversation's partition, and the partition of every transfer leg's own key (what

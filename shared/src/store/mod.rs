@@ -260,6 +260,16 @@ pub trait ConversationReader: Send + Sync {
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
         async { Ok(None) }
     }
+
+    /// Whether anything is stored for the conversation (a leg, a transcript entry, a signal…):
+    /// what tells a conversation that exists from a key nobody sent.
+    fn has_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        async move { Ok(!self.read_conversation(org, conversation).await?.is_empty()) }
+    }
 }
 
 /// Durable home of everything the telephony endpoints accept. Writing the same thing twice
