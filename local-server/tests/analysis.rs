@@ -483,8 +483,11 @@ async fn a_finished_conversation_is_answered_with_two_requests_and_each_write_ad
         );
     }
 
-    // A transcript entry: the token claim, the data, then the head.
+    // A transcript entry: the token claim, the data, then the head. (The local server then
+    // pushes it to live subscribers in the background: one Query, awaited here so that it is
+    // not counted as the action's.)
     send(&fx, &key, "m9", 20_000, "Thanks, bye.", "END_USER").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let requests = proxy.take_requests();
     assert_eq!(
         requests
