@@ -99,10 +99,14 @@ async fn short_call(fx: &Fixture, key: &str) -> String {
 
 /// Waits (up to 15 s) until the conversation's record exists with a head version of at least
 /// `min_version`; answers it.
+/// The record of `key` at `min_version` or later, once it is stored and published (the analysis
+/// stores, publishes, then marks the record published: wait for the whole of it).
 async fn record_at_least(fx: &Fixture, key: &str, min_version: u64) -> Value {
     for _ in 0..150 {
         if let Some(record) = item(fx, key, ANALYSIS_SK).await {
-            if record["headVersion"].as_u64().unwrap_or(0) >= min_version {
+            if record["headVersion"].as_u64().unwrap_or(0) >= min_version
+                && record["published"] == true
+            {
                 return record;
             }
         }
