@@ -59,16 +59,26 @@ pub async fn serve<S, B, R>(
                     let service = hyper::service::service_fn(move |request| {
                         let app = app.clone();
                         let head = head.clone();
-                        async move { Ok::<_, Infallible>(answer(&app, request, &head).await) }
+                        async move {
+                            let mut response = answer(&app, request, &head).await;
+                            // One request per connection: the guard scans a connection's first
+                            // head only. (Said per response rather than by turning keep-alive
+                            // off, which would also refuse the live channel's upgrade.)
+                            if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+                                response.headers_mut().insert(
+                                    http::header::CONNECTION,
+                                    http::HeaderValue::from_static("close"),
+                                );
+                            }
+                            Ok::<_, Infallible>(response)
+                        }
                     });
-                    // One request per connection: the guard scans a connection's first head
-                    // only. A head up to the guard's limit reaches the handlers, which answer
-                    // an oversized Authorization with 401 like any other bad token.
+                    // A head up to the guard's limit reaches the handlers, which answer an
+                    // oversized Authorization with 401 like any other bad token.
                     let connection = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
                         .header_read_timeout(HEAD_TIMEOUT)
                         .max_buf_size(guard::MAX_HEAD_BYTES + 64 * 1024)
-                        .keep_alive(false)
                         .serve_connection(TokioIo::new(stream), service)
                         .with_upgrades();
                     if let Err(e) = connection.await {
