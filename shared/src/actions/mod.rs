@@ -7,6 +7,7 @@ mod describe;
 use std::collections::HashMap;
 
 use bytes::Bytes;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
@@ -126,67 +127,102 @@ async fn invoke<R: ConversationReader>(
         Some(_) => Format::of_request(request.headers())?,
     };
     let record_ids = inputs(format.parse(request.body())?, format)?;
-
-    let categories = app.categories.for_org(org.as_str());
-    // Each distinct recordId is resolved and rendered once, each conversation computed once.
-    let mut by_record: HashMap<String, Rendered> = HashMap::new();
-    let mut computed: HashMap<ConversationKey, Option<Value>> = HashMap::new();
-    let mut budget = ResponseBudget::new(answer_format);
-    let mut results = Vec::with_capacity(record_ids.len());
-    for record_id in record_ids {
-        let Some(record_id) = record_id else {
-            let missing = failure(
-                "REQUIRED_FIELD_MISSING",
-                "Required field is missing: recordId",
-            );
-            results.push(budget.admit(Rendered::new(missing, answer_format)));
-            continue;
-        };
-        let rendered = match by_record.get(&record_id) {
-            Some(rendered) => rendered.clone(),
-            None => {
-                let conversation = app
-                    .store
-                    .find_conversation(org, &record_id)
-                    .await
-                    .map_err(|_| ApiError::Unavailable)?;
-                let outputs = match conversation {
-                    None => None,
-                    Some(conversation) => match computed.get(&conversation) {
-                        Some(outputs) => outputs.clone(),
-                        None => {
-                            let record = app
-                                .store
-                                .read_conversation(org, &conversation)
-                                .await
-                                .map_err(|_| ApiError::Unavailable)?;
-                            let outputs = (!record.is_empty()).then(|| {
-                                serde_json::to_value(intelligence::compute(&record, categories))
-                                    .expect("outputs serialise")
-                            });
-                            computed.insert(conversation, outputs.clone());
-                            outputs
-                        }
-                    },
-                };
-                let result = match outputs {
-                    Some(outputs) => {
-                        json!({"actionName": ACTION_NAME, "errors": null, "isSuccess": true, "outputValues": outputs})
-                    }
-                    // Another tenant's record is answered exactly as a missing one.
-                    None => failure(
-                        "NOT_FOUND",
-                        &format!("No voice call or conversation found for recordId {record_id}"),
-                    ),
-                };
-                let rendered = Rendered::new(result, answer_format);
-                by_record.insert(record_id, rendered.clone());
-                rendered
-            }
-        };
-        results.push(budget.admit(rendered));
-    }
+    let results = results(app, org, record_ids, answer_format, READ_CONCURRENCY).await?;
     Ok(respond::list(answer_format, StatusCode::OK, &results))
+}
+
+/// How many reads of distinct inputs (resolving a recordId, reading a conversation) are in flight
+/// at once: the action's latency is mostly DynamoDB round trips, not computation.
+pub const READ_CONCURRENCY: usize = 8;
+
+/// One result per input, in input order. Each distinct recordId is resolved and rendered once and
+/// each conversation computed once, up to `concurrency` of them at a time; results are then
+/// admitted to the response budget in input order, so the answer does not depend on
+/// `concurrency` (the benchmark compares 1 with [`READ_CONCURRENCY`]).
+pub async fn results<R: ConversationReader>(
+    app: &ActionsApp<R>,
+    org: &OrgId,
+    record_ids: Vec<Option<String>>,
+    format: Format,
+    concurrency: usize,
+) -> Result<Vec<Value>, ApiError> {
+    let concurrency = concurrency.max(1);
+    let distinct_records = distinct(record_ids.iter().flatten());
+    let conversations: Vec<Option<ConversationKey>> = stream::iter(&distinct_records)
+        .map(|record_id| async move {
+            app.store
+                .find_conversation(org, record_id)
+                .await
+                .map_err(|_| ApiError::Unavailable)
+        })
+        .buffered(concurrency)
+        .try_collect()
+        .await?;
+    let distinct_conversations = distinct(conversations.iter().flatten());
+    let outputs: Vec<Option<Value>> = stream::iter(&distinct_conversations)
+        .map(|conversation| outputs_of(app, org, conversation))
+        .buffered(concurrency)
+        .try_collect()
+        .await?;
+    let outputs: HashMap<&ConversationKey, Option<Value>> =
+        distinct_conversations.into_iter().zip(outputs).collect();
+
+    let rendered: HashMap<&String, Rendered> = distinct_records
+        .into_iter()
+        .zip(&conversations)
+        .map(|(record_id, conversation)| {
+            let found = conversation.as_ref().and_then(|c| outputs[c].clone());
+            let result = match found {
+                Some(outputs) => {
+                    json!({"actionName": ACTION_NAME, "errors": null, "isSuccess": true, "outputValues": outputs})
+                }
+                // Another tenant's record is answered exactly as a missing one.
+                None => failure(
+                    "NOT_FOUND",
+                    &format!("No voice call or conversation found for recordId {record_id}"),
+                ),
+            };
+            (record_id, Rendered::new(result, format))
+        })
+        .collect();
+
+    let mut budget = ResponseBudget::new(format);
+    Ok(record_ids
+        .iter()
+        .map(|record_id| match record_id {
+            Some(record_id) => budget.admit(rendered[record_id].clone()),
+            None => {
+                let missing = failure(
+                    "REQUIRED_FIELD_MISSING",
+                    "Required field is missing: recordId",
+                );
+                budget.admit(Rendered::new(missing, format))
+            }
+        })
+        .collect())
+}
+
+/// A conversation's action outputs, `None` when it holds nothing.
+async fn outputs_of<R: ConversationReader>(
+    app: &ActionsApp<R>,
+    org: &OrgId,
+    conversation: &ConversationKey,
+) -> Result<Option<Value>, ApiError> {
+    let record = app
+        .store
+        .read_conversation(org, conversation)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let categories = app.categories.for_org(org.as_str());
+    Ok((!record.is_empty()).then(|| {
+        serde_json::to_value(intelligence::compute(&record, categories)).expect("outputs serialise")
+    }))
+}
+
+/// The distinct items, in order of first appearance.
+fn distinct<'a, T: Eq + std::hash::Hash>(items: impl Iterator<Item = &'a T>) -> Vec<&'a T> {
+    let mut seen = std::collections::HashSet::new();
+    items.filter(|item| seen.insert(*item)).collect()
 }
 
 /// Lambda's synchronous response limit (6 MB), less room for the status, headers, the envelope
