@@ -5,11 +5,19 @@
 //! a ~6 ms cold start. Here the client trusts Mozilla's root set compiled into the binary
 //! (`webpki-root-certs`, the set the system stores derive from): no file is read, and the roots
 //! move with the binary, not with the image it runs on.
+//!
+//! Nor is the trust store built at start-up: the SDK builds a connector (and parses its roots,
+//! ~0.5 ms each time) as each service client is created, to fail early on a bad system store.
+//! A built-in store cannot be bad, so [`OnFirstRequest`] leaves that to the first request.
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_dynamodb::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_http_client::Builder;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL*`), with
 /// [`https_client`]. Makes no AWS call: credentials resolve on first use.
@@ -20,8 +28,13 @@ pub async fn load() -> SdkConfig {
         .await
 }
 
-/// rustls on aws-lc (as the SDK's default client), trusting only the built-in roots.
+/// rustls on aws-lc (as the SDK's default client), trusting only the built-in roots, with its
+/// connectors made on first use.
 pub fn https_client() -> SharedHttpClient {
+    SharedHttpClient::new(OnFirstRequest(built_in_roots_client()))
+}
+
+fn built_in_roots_client() -> SharedHttpClient {
     let context = TlsContext::builder()
         .with_trust_store(
             TrustStore::empty()
@@ -34,6 +47,26 @@ pub fn https_client() -> SharedHttpClient {
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(context)
         .build_https()
+}
+
+/// An HTTP client whose connectors (one per timeout setting, cached by the inner client) are
+/// made when a request first needs one: it skips only the early check the SDK runs as each service
+/// client is created (`validate_base_client_config`, which defaults to doing nothing).
+#[derive(Debug)]
+struct OnFirstRequest(SharedHttpClient);
+
+impl HttpClient for OnFirstRequest {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The built-in roots as one PEM bundle, the form the SDK's trust store takes.
