@@ -148,19 +148,22 @@ pub async fn results<R: ConversationReader>(
 ) -> Result<Vec<Value>, ApiError> {
     let concurrency = concurrency.max(1);
     let distinct_records = distinct(record_ids.iter().flatten());
-    let conversations: Vec<Option<ConversationKey>> = stream::iter(&distinct_records)
-        .map(|record_id| async move {
-            app.store
-                .find_conversation(org, record_id)
-                .await
-                .map_err(|_| ApiError::Unavailable)
-        })
+    // The futures are made up front (they start only when polled): a stream of closures over
+    // borrowed items would make the handler's future not provably `Send`.
+    let finds: Vec<_> = distinct_records
+        .iter()
+        .map(|record_id| conversation_of(app, org, record_id))
+        .collect();
+    let conversations: Vec<Option<ConversationKey>> = stream::iter(finds)
         .buffered(concurrency)
         .try_collect()
         .await?;
     let distinct_conversations = distinct(conversations.iter().flatten());
-    let outputs: Vec<Option<Value>> = stream::iter(&distinct_conversations)
+    let reads: Vec<_> = distinct_conversations
+        .iter()
         .map(|conversation| outputs_of(app, org, conversation))
+        .collect();
+    let outputs: Vec<Option<Value>> = stream::iter(reads)
         .buffered(concurrency)
         .try_collect()
         .await?;
@@ -200,6 +203,18 @@ pub async fn results<R: ConversationReader>(
             }
         })
         .collect())
+}
+
+/// The conversation a `recordId` names, `None` when it names nothing of this tenant's.
+async fn conversation_of<R: ConversationReader>(
+    app: &ActionsApp<R>,
+    org: &OrgId,
+    record_id: &str,
+) -> Result<Option<ConversationKey>, ApiError> {
+    app.store
+        .find_conversation(org, record_id)
+        .await
+        .map_err(|_| ApiError::Unavailable)
 }
 
 /// A conversation's action outputs, `None` when it holds nothing.
@@ -325,6 +340,116 @@ fn inputs(body: Value, format: Format) -> Result<Vec<Option<String>>, ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use crate::store::items::LegItem;
+    use crate::store::{ConversationRecord, StoreError};
+
+    /// Answers later for earlier conversations, so that concurrent reads finish out of order.
+    #[derive(Default)]
+    struct CountingReader {
+        finds: AtomicUsize,
+        reads: AtomicUsize,
+    }
+
+    fn conversation_named(record_id: &str) -> Option<&'static str> {
+        match record_id {
+            "a" => Some("conv-a"),
+            "b" | "d" => Some("conv-b"),
+            _ => None,
+        }
+    }
+
+    impl ConversationReader for CountingReader {
+        async fn find_conversation(
+            &self,
+            _org: &OrgId,
+            record_id: &str,
+        ) -> Result<Option<ConversationKey>, StoreError> {
+            self.finds.fetch_add(1, Ordering::SeqCst);
+            let wait = if record_id == "a" { 20 } else { 1 };
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            Ok(conversation_named(record_id).map(|c| ConversationKey::stored(c.into())))
+        }
+
+        async fn read_conversation(
+            &self,
+            _org: &OrgId,
+            conversation: &ConversationKey,
+        ) -> Result<ConversationRecord, StoreError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            let wait = if conversation.as_str() == "conv-a" {
+                20
+            } else {
+                1
+            };
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            Ok(ConversationRecord {
+                legs: vec![LegItem {
+                    pk: format!("org#CONV#{}", conversation.as_str()),
+                    sk: "LEG#0LQ000000000001GAA".into(),
+                    item_type: "LEG".into(),
+                    voice_call_id: "0LQ000000000001GAA".into(),
+                    vendor_call_key: conversation.as_str().into(),
+                    initiation_method: "Inbound".into(),
+                    start_time_millis: 1_795_449_600_000,
+                    participants: Vec::new(),
+                    parent_voice_call_id: None,
+                    ended_at: None,
+                    expires_at: 0,
+                }],
+                ..ConversationRecord::default()
+            })
+        }
+    }
+
+    fn app() -> ActionsApp<CountingReader> {
+        ActionsApp {
+            keys: KeyRegistry::from_json(r#"{"keys":[]}"#).unwrap(),
+            store: CountingReader::default(),
+            categories: InsightCategories::from_json(r#"{"categories":[]}"#).unwrap(),
+            connect_tenant: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_reads_answer_in_input_order_once_per_distinct_input() {
+        let ids = ["a", "", "b", "a", "c", "d"]
+            .map(|id| (!id.is_empty()).then(|| id.to_owned()))
+            .to_vec();
+        let org = OrgId::new("00DHs00000Kmpyr");
+        let concurrent = app();
+        let answer = results(&concurrent, &org, ids.clone(), Format::Json, 8)
+            .await
+            .unwrap();
+        let statuses: Vec<&str> = answer
+            .iter()
+            .map(|r| match &r["errors"] {
+                Value::Null => "ok",
+                errors => errors[0]["statusCode"].as_str().unwrap(),
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                "ok",
+                "REQUIRED_FIELD_MISSING",
+                "ok",
+                "ok",
+                "NOT_FOUND",
+                "ok"
+            ]
+        );
+        assert_eq!(answer[0], answer[3]);
+        assert_eq!(answer[2]["outputValues"], answer[5]["outputValues"]);
+        // a, b, c, d resolved once each; conv-a and conv-b read once each.
+        assert_eq!(concurrent.store.finds.load(Ordering::SeqCst), 4);
+        assert_eq!(concurrent.store.reads.load(Ordering::SeqCst), 2);
+
+        let sequential = results(&app(), &org, ids, Format::Json, 1).await.unwrap();
+        assert_eq!(sequential, answer);
+    }
 
     #[test]
     fn versions_from_65() {
