@@ -8,10 +8,12 @@ run:
 test:
 	scripts/test.sh
 
-# The handler and intelligence benchmarks, then the functions' cold start, binary size and peak
-# memory next to a minimal lambda_runtime function (scripts/coldstart.sh).
+# The handler and intelligence benchmarks, the live channel's push latency (1, 100, 1,000
+# subscribers) and delivery calls, then the functions' cold start, binary size and peak memory
+# next to a minimal lambda_runtime function (scripts/coldstart.sh).
 bench:
 	cargo bench -p shared
+	cargo bench -p local-server --bench live
 	scripts/coldstart.sh
 
 # The structure-aware fuzz driver, 10 million inputs per target (FUZZ_INPUTS to change), with

@@ -20,7 +20,8 @@ trap stop EXIT INT TERM
 
 if ! curl -fs "$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1; then
   mkdir -p target
-  "$MOTO_SERVER" -H 127.0.0.1 -p "$MOTO_PORT" >target/moto-run.log 2>&1 &
+  # moto with DynamoDB's write isolation (see scripts/moto_serializable.py).
+  "$(dirname "$MOTO_SERVER")/python" scripts/moto_serializable.py -H 127.0.0.1 -p "$MOTO_PORT" >target/moto-run.log 2>&1 &
   moto_pid=$!
   for _ in $(seq 100); do
     curl -fs "$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1 && break

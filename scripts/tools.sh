@@ -3,6 +3,7 @@
 #   .venv       AWS SAM CLI (sam validate/build, and the Lambda runtime interface emulator
 #               it ships) and cargo-lambda (with zig, for arm64 cross builds)
 #   .venv-moto  moto server: local DynamoDB, EventBridge and SQS
+#   chromium + chromium-driver (apt), for the live console's browser test
 # Kept apart because their boto pins differ. Source it: it exports the paths below.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +25,21 @@ ensure_venv() { # dir stamp packages...
 ensure_venv "$root/.venv" "sam-$SAM_CLI_VERSION-cl-$CARGO_LAMBDA_VERSION" \
   "aws-sam-cli==$SAM_CLI_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"
 ensure_venv "$root/.venv-moto" "moto-$MOTO_VERSION" "moto[server]==$MOTO_VERSION"
+
+# Headless Chromium and its WebDriver, for the console's browser test (Debian's packages; root in
+# CI). Installed once: the stamp records it.
+browser_stamp="$root/.venv/.stamp-chromium"
+if [[ ! -f "$browser_stamp" ]] || ! command -v chromedriver >/dev/null; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "tools: installing chromium and chromium-driver (apt)" >&2
+    sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  touch "$browser_stamp"
+fi
+export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
 
 export SAM_CLI_TELEMETRY=0
 export SAM="$root/.venv/bin/sam"

@@ -3,6 +3,7 @@
 
 pub mod dev_keys;
 pub mod guard;
+pub mod live;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -30,10 +31,11 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Both APIs: the telephony routes (the ingest function's) and the actions route (the
-/// get-intelligence function's).
+/// get-intelligence function's); the live channel (`/live`) and its console page (`/console`).
 pub struct Services<S, B, R> {
     pub telephony: App<S, B>,
     pub actions: ActionsApp<R>,
+    pub live: Arc<live::LocalLive>,
 }
 
 /// Accepts connections until `shutdown` completes.
@@ -67,7 +69,8 @@ pub async fn serve<S, B, R>(
                         .header_read_timeout(HEAD_TIMEOUT)
                         .max_buf_size(guard::MAX_HEAD_BYTES + 64 * 1024)
                         .keep_alive(false)
-                        .serve_connection(TokioIo::new(stream), service);
+                        .serve_connection(TokioIo::new(stream), service)
+                        .with_upgrades();
                     if let Err(e) = connection.await {
                         tracing::debug!(error = %e, "connection closed with an error");
                     }
@@ -101,6 +104,13 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
     request: Request<Incoming>,
     head: &guard::HeadFacts,
 ) -> Response<Full<Bytes>> {
+    match request.uri().path() {
+        shared::live::LOCAL_LIVE_PATH => return live::accept(app.live.clone(), request),
+        shared::live::CONSOLE_PATH => {
+            return shared::live::console::handle(&request, None).map(Full::new)
+        }
+        _ => {}
+    }
     let request_id = format!("local-{}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     let span = shared::request_span(&request_id, request.method(), request.uri().path());
     let format = Format::of_request(request.headers()).unwrap_or(Format::Json);

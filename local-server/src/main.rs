@@ -1,15 +1,20 @@
 //! `make run`: the API on 127.0.0.1:$PORT against the DynamoDB and EventBridge endpoints in the
 //! environment (the moto server that `scripts/run.sh` starts). Creates the table and bus if
 //! missing. Without `TRUSTED_KEYS`/`TRUSTED_KEYS_FILE` it uses a generated dev key pair and
-//! prints a ready token and curl command. `local-server token` prints a fresh dev token.
+//! prints a ready token and curl command. `local-server token` prints a fresh dev token. Follows
+//! the table's stream to analyse ended conversations, as the analysis function does in AWS.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use local_server::dev_keys::{DevKeys, DEV_ORG};
+use local_server::live::{publishing_live, LocalLive};
 use local_server::Services;
-use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS};
+use shared::analysis::AwsAnalyser;
+use shared::app::{
+    AwsActionsApp, AwsApp, AwsLiveApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS,
+};
 use shared::auth::KeyRegistry;
 use shared::intelligence::InsightCategories;
 use tokio::net::TcpListener;
@@ -54,16 +59,27 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         || std::env::var_os("TRUSTED_KEYS_FILE").is_some();
     // Each API gets its own registry, as each function loads its own.
     let (keys, dev) = if configured {
-        ([KeyRegistry::from_env()?, KeyRegistry::from_env()?], None)
+        (
+            [
+                KeyRegistry::from_env()?,
+                KeyRegistry::from_env()?,
+                KeyRegistry::from_env()?,
+            ],
+            None,
+        )
     } else {
         let dev = DevKeys::load_or_create(&PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys")))?;
         let doc = std::fs::read_to_string(&dev.registry_file)?;
         (
-            [KeyRegistry::from_json(&doc)?, KeyRegistry::from_json(&doc)?],
+            [
+                KeyRegistry::from_json(&doc)?,
+                KeyRegistry::from_json(&doc)?,
+                KeyRegistry::from_json(&doc)?,
+            ],
             Some(dev),
         )
     };
-    let [telephony_keys, actions_keys] = keys;
+    let [telephony_keys, actions_keys, live_keys] = keys;
     let categories = InsightCategories::from_env()?;
 
     let sdk = shared::aws_sdk::load().await;
@@ -74,9 +90,23 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         &settings.event_bus_name,
     )
     .await?;
+    // Post-call analysis: the table's stream followed in the background, each batch handed to the
+    // analysis function's handler (as Lambda's event source mapping does in AWS).
+    let analyser = AwsAnalyser::new(&sdk, &settings, InsightCategories::from_env()?);
+    shared::analysis::stream::spawn(&sdk, &settings.table_name, Arc::new(analyser)).await?;
+    let live = LocalLive::start(
+        AwsLiveApp::new(
+            &sdk,
+            &settings.table_name,
+            live_keys,
+            InsightCategories::from_env()?,
+        ),
+        std::time::Duration::from_secs(shared::live::IDLE_SECS),
+    );
     let app = Arc::new(Services {
-        telephony: AwsApp::new(&sdk, &settings, telephony_keys),
+        telephony: publishing_live(AwsApp::new(&sdk, &settings, telephony_keys), live.clone()),
         actions: AwsActionsApp::new(&sdk, &settings.table_name, actions_keys, categories),
+        live,
     });
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
@@ -87,6 +117,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     if let Some(dev) = dev {
         let token = dev.token(shared::clock::now_secs());
+        println!(
+            "Live console (subscribe by voiceCallId or vendorCallKey):\n\n  \
+             http://{addr}/console#token={token}&recordId=5324881f-1e84-4367-8930-f69a74b30ca6\n"
+        );
         println!(
             "Dev keys in {} (org {DEV_ORG}); this token is valid for 23 hours:\n",
             dev.dir.display()

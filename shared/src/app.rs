@@ -150,3 +150,38 @@ impl AwsActionsApp {
         }
     }
 }
+
+pub type AwsLiveApp = crate::live::LiveApp<DynamoStore, DynamoStore>;
+
+impl AwsLiveApp {
+    /// The live channel's side: table (conversations and subscriptions), keys and categories.
+    /// Makes no AWS call.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table_name =
+            std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
+        let keys = KeyRegistry::from_env()?;
+        let categories = InsightCategories::from_env()?;
+        let sdk = crate::aws_sdk::load().await;
+        Ok(Self::new(&sdk, &table_name, keys, categories))
+    }
+
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        table_name: &str,
+        keys: KeyRegistry,
+        categories: InsightCategories,
+    ) -> Self {
+        // Subscriptions expire by their own TTL; retention plays no part here.
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            table_name,
+            DEFAULT_RETENTION_DAYS,
+        );
+        Self {
+            keys,
+            reader: store.clone(),
+            subscriptions: store,
+            categories,
+        }
+    }
+}

@@ -4,7 +4,8 @@
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 use crate::store::items::{TIME_INDEX, TIME_KEY};
@@ -16,19 +17,38 @@ pub const TTL_ATTRIBUTE: &str = "expiresAt";
 #[error("{0}")]
 pub struct ProvisionError(String);
 
+/// The table's stream, read by the post-call analysis (the images carry the head's `ended`).
+fn stream() -> StreamSpecification {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::NewImage)
+        .build()
+        .expect("complete")
+}
+
 /// Creates the single table (`pk`/`sk`, on-demand, TTL on `expiresAt`, local index `byTime` on
-/// `timeKey`) unless it exists.
+/// `timeKey`, a `NEW_IMAGE` stream) unless it exists; enables the stream of an existing table
+/// made before it had one.
 pub async fn ensure_table(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
 ) -> Result<(), ProvisionError> {
-    if client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .is_ok()
-    {
+    if let Ok(existing) = client.describe_table().table_name(name).send().await {
+        let streaming = existing
+            .table
+            .and_then(|t| t.stream_specification)
+            .is_some_and(|s| s.stream_enabled);
+        if !streaming {
+            client
+                .update_table()
+                .table_name(name)
+                .stream_specification(stream())
+                .send()
+                .await
+                .map_err(|e| {
+                    ProvisionError(format!("UpdateTable {name}: {}", DisplayErrorContext(&e)))
+                })?;
+        }
         return Ok(());
     }
     let key = |name: &str, kind: KeyType| {
@@ -49,6 +69,7 @@ pub async fn ensure_table(
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(stream())
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .attribute_definitions(attr("pk"))

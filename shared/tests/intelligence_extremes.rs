@@ -112,6 +112,7 @@ fn talk_times_whose_sum_passes_u64_still_share_correctly() {
         .as_array()
         .expect("insights")
         .iter()
+        .filter(|i| i["insightType"] == "TalkTime")
         .filter_map(|i| i.get("share").and_then(Value::as_f64))
         .collect();
     assert_eq!(shares, [0.5, 0.5], "{out:#}");

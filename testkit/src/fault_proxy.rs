@@ -32,6 +32,7 @@ pub struct FaultProxy {
     pub url: String,
     fault: Arc<Mutex<Fault>>,
     calls: Arc<AtomicU32>,
+    targets: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultProxy {
@@ -43,12 +44,14 @@ impl FaultProxy {
             upstream: upstream.to_owned(),
             fault: Arc::new(Mutex::new(Fault::None)),
             batch_writes: Arc::new(AtomicU32::new(0)),
+            targets: Arc::new(Mutex::new(Vec::new())),
             client: reqwest::Client::new(),
         });
         let proxy = Self {
             url,
             fault: state.fault.clone(),
             calls: state.batch_writes.clone(),
+            targets: state.targets.clone(),
         };
         tokio::spawn(async move {
             loop {
@@ -74,6 +77,12 @@ impl FaultProxy {
         *self.fault.lock().expect("lock") = fault;
     }
 
+    /// The operations (`x-amz-target`, e.g. `DynamoDB_20120810.Query`) passed on since the last
+    /// call, oldest first; forgets them.
+    pub fn take_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.targets.lock().expect("lock"))
+    }
+
     /// `BatchWriteItem` calls seen so far.
     pub fn batch_writes(&self) -> u32 {
         self.calls.load(Ordering::SeqCst)
@@ -84,6 +93,7 @@ struct State {
     upstream: String,
     fault: Arc<Mutex<Fault>>,
     batch_writes: Arc<AtomicU32>,
+    targets: Arc<Mutex<Vec<String>>>,
     client: reqwest::Client,
 }
 
@@ -102,6 +112,7 @@ impl State {
             .unwrap_or_default()
             .to_owned();
         let fault = *self.fault.lock().expect("lock");
+        self.targets.lock().expect("lock").push(target.clone());
         let is_batch_write = target.ends_with(".BatchWriteItem");
         if is_batch_write {
             self.batch_writes.fetch_add(1, Ordering::SeqCst);

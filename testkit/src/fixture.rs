@@ -6,9 +6,12 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
+use std::time::Duration;
+
+use local_server::live::{publishing_live, LocalLive};
 use local_server::Services;
 use serde_json::Value;
-use shared::app::{AwsActionsApp, AwsApp, Settings, DEFAULT_EVENT_SOURCE};
+use shared::app::{AwsActionsApp, AwsApp, AwsLiveApp, Settings, DEFAULT_EVENT_SOURCE};
 use shared::auth::KeyRegistry;
 use shared::intelligence::InsightCategories;
 use shared::store::items::SignalItem;
@@ -70,7 +73,7 @@ pub struct Fixture {
     pub app: Arc<
         Services<
             shared::store::dynamo::DynamoStore,
-            shared::bus::eventbridge::EventBridgeBus,
+            local_server::live::LivePublisher<shared::bus::eventbridge::EventBridgeBus>,
             shared::store::dynamo::DynamoStore,
         >,
     >,
@@ -94,6 +97,22 @@ impl Fixture {
     /// A fixture whose app reaches the emulator at `endpoint` through `app_endpoint` (a
     /// [`crate::fault_proxy::FaultProxy`]), while the test's own checks go to `endpoint` directly.
     pub async fn behind(endpoint: &str, app_endpoint: &str) -> Self {
+        Self::build(
+            endpoint,
+            app_endpoint,
+            Duration::from_secs(shared::live::IDLE_SECS),
+        )
+        .await
+    }
+
+    /// A fixture on the shared moto server whose live channel closes connections that have not
+    /// subscribed within `idle` (30 s otherwise).
+    pub async fn with_live_idle(idle: Duration) -> Self {
+        let endpoint = shared_moto();
+        Self::build(endpoint, endpoint, idle).await
+    }
+
+    async fn build(endpoint: &str, app_endpoint: &str, idle: Duration) -> Self {
         let sdk = sdk_config(endpoint).await;
         let id = uuid::Uuid::new_v4().simple().to_string();
         let settings = Settings {
@@ -117,9 +136,20 @@ impl Fixture {
         let app_sdk = sdk_config(app_endpoint).await;
         let categories =
             InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let live = LocalLive::start(
+            AwsLiveApp::new(
+                &app_sdk,
+                &settings.table_name,
+                registry(),
+                InsightCategories::from_json(crate::keys::CATEGORIES)
+                    .expect("test categories load"),
+            ),
+            idle,
+        );
         let app = Arc::new(Services {
-            telephony: AwsApp::new(&app_sdk, &settings, registry()),
+            telephony: publishing_live(AwsApp::new(&app_sdk, &settings, registry()), live.clone()),
             actions: AwsActionsApp::new(&app_sdk, &settings.table_name, registry(), categories),
+            live,
         });
         let addr = local_server::spawn(app.clone(), 0)
             .await
@@ -134,6 +164,18 @@ impl Fixture {
             keys,
             queue_url,
         }
+    }
+
+    /// Analyses ended conversations from now on, as the analysis function does in AWS: follows
+    /// the table's stream in the background (until the test's runtime ends) with the same
+    /// handler. Opt-in: every fixture polling moto would slow the whole suite.
+    pub async fn analyse_in_background(&self) {
+        let categories =
+            InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let analyser = shared::analysis::AwsAnalyser::new(&self.sdk, &self.settings, categories);
+        shared::analysis::stream::spawn(&self.sdk, &self.settings.table_name, Arc::new(analyser))
+            .await
+            .expect("the table has a stream");
     }
 
     /// The environment a function binary needs to serve this fixture's table and bus.
@@ -188,9 +230,12 @@ impl Fixture {
         }
     }
 
-    /// Every item of one conversation partition (all item types), read with a paginated Query.
+    /// Every data item of one conversation partition (all item types but the head and the
+    /// analysis record, see [`is_bookkeeping`]), read with a paginated Query.
     pub async fn conversation_raw(&self, org: &str, conversation: &str) -> Vec<Value> {
-        self.query(org, conversation, None).await
+        let mut items = self.query(org, conversation, None).await;
+        items.retain(|i| !is_bookkeeping(i));
+        items
     }
 
     /// The real-time signals of one conversation, in key (time) order.
@@ -228,7 +273,7 @@ impl Fixture {
             .collect::<Result<Vec<_>, _>>()
             .await
             .expect("query succeeds");
-        serde_dynamo::aws_sdk_dynamodb_1::from_items(items).expect("items read as JSON")
+        items.into_iter().map(json_of).collect()
     }
 
     /// One item by its keys, as JSON.
@@ -243,9 +288,7 @@ impl Fixture {
             .send()
             .await
             .expect("get item");
-        output
-            .item
-            .map(|i| serde_dynamo::aws_sdk_dynamodb_1::from_item(i).expect("item read as JSON"))
+        output.item.map(json_of)
     }
 
     /// How many items the whole table holds (a test-only Scan).
@@ -317,6 +360,25 @@ impl Fixture {
         }
         out
     }
+}
+
+/// The items post-call analysis keeps in a conversation partition beside its data: the `HEAD`
+/// and the analysis record (`shared::store::analysis`). Read by the analysis tests themselves.
+pub fn is_bookkeeping(item: &Value) -> bool {
+    use shared::store::analysis::{ANALYSIS_ITEM, ANALYSIS_PART_ITEM, HEAD_ITEM};
+    [HEAD_ITEM, ANALYSIS_ITEM, ANALYSIS_PART_ITEM]
+        .contains(&item["itemType"].as_str().unwrap_or_default())
+}
+
+/// An item as JSON. Binary attributes (a stored analysis's compressed outputs) have no JSON
+/// form: they read as `"<N bytes>"`.
+pub fn json_of(mut item: std::collections::HashMap<String, AttributeValue>) -> Value {
+    for value in item.values_mut() {
+        if let AttributeValue::B(bytes) = value {
+            *value = AttributeValue::S(format!("<{} bytes>", bytes.as_ref().len()));
+        }
+    }
+    serde_dynamo::aws_sdk_dynamodb_1::from_item(item).expect("item read as JSON")
 }
 
 /// An SQS queue receiving everything published on `bus`, as an administrator's rule would.

@@ -3,6 +3,7 @@
 //! emulator. A missing tool is a test failure with the command that installs it, never a skip.
 
 pub mod bedrock;
+pub mod browser;
 pub mod calls;
 pub mod compare;
 pub mod events;
@@ -10,6 +11,8 @@ pub mod fault_proxy;
 pub mod fixture;
 pub mod intelligence;
 pub mod keys;
+pub mod live;
+pub mod management_api;
 pub mod process;
 pub mod realtime;
 pub mod rie;

@@ -91,7 +91,7 @@ fn try_start(
     Ok(Guarded { child, port })
 }
 
-fn tool(env: &str, default: PathBuf) -> PathBuf {
+pub(crate) fn tool(env: &str, default: PathBuf) -> PathBuf {
     let path = std::env::var_os(env).map(PathBuf::from).unwrap_or(default);
     assert!(
         path.exists(),
@@ -121,10 +121,17 @@ pub fn rie_bin() -> PathBuf {
 }
 
 /// A moto server of one's own, e.g. to stop it under a running service.
+/// moto_server through `scripts/moto_serializable.py`, which gives its DynamoDB writes the
+/// isolation DynamoDB has (moto's threaded server otherwise lets two concurrent conditional
+/// writes both pass).
 pub fn start_moto() -> Guarded {
+    let server = moto_server_bin();
+    let python = server.with_file_name("python");
+    let wrapper = crate::workspace_root().join("scripts/moto_serializable.py");
     start_on_free_port(
         |port| {
-            let mut command = Command::new(moto_server_bin());
+            let mut command = Command::new(&python);
+            command.arg(&wrapper);
             command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
             command
         },

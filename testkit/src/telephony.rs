@@ -185,8 +185,8 @@ impl Fixture {
         id
     }
 
-    /// Every item of the table but the used-token records, sorted by (pk, sk): what the
-    /// requests stored, whatever tokens carried them.
+    /// Every item of the table but the used-token records and post-call analysis's heads and
+    /// records, sorted by (pk, sk): what the requests stored, whatever tokens carried them.
     pub async fn stored_data(&self) -> Vec<Value> {
         let client = aws_sdk_dynamodb::Client::new(&self.sdk);
         let items: Vec<_> = client
@@ -199,9 +199,10 @@ impl Fixture {
             .collect::<Result<Vec<_>, _>>()
             .await
             .expect("scan succeeds");
-        let mut items: Vec<Value> =
-            serde_dynamo::aws_sdk_dynamodb_1::from_items(items).expect("items read as JSON");
-        items.retain(|i| i["itemType"] != shared::store::items::TOKEN_ITEM);
+        let mut items: Vec<Value> = items.into_iter().map(crate::fixture::json_of).collect();
+        items.retain(|i| {
+            i["itemType"] != shared::store::items::TOKEN_ITEM && !crate::fixture::is_bookkeeping(i)
+        });
         let key = |i: &Value| {
             (
                 i["pk"].as_str().unwrap_or_default().to_owned(),

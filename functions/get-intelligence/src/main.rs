@@ -1,7 +1,8 @@
 //! Lambda for `/services/data/vNN.N/actions/standard/getConversationIntelligence`, invoked by API
-//! Gateway (HTTP API, payload 2.0) or directly by an Amazon Connect contact flow. Wiring only:
-//! configuration, keys, categories and the DynamoDB client are built once; each invocation goes
-//! to `shared::actions`.
+//! Gateway (HTTP API, payload 2.0) or directly by an Amazon Connect contact flow, and for the
+//! live console page (`GET /console`). Wiring only: configuration, keys, categories and the
+//! DynamoDB client are built once; each invocation goes to `shared::actions` (or
+//! `shared::live::console`).
 
 // The handlers' async state machines nest deeper than the default limit allows.
 #![recursion_limit = "256"]
@@ -10,21 +11,31 @@ use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use shared::app::AwsActionsApp;
 use shared::lambda::{http_response, Invocation};
+use shared::live::console;
 use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let app: &'static AwsActionsApp = Box::leak(Box::new(AwsActionsApp::from_env().await?));
+    // The stack's WebSocket URL, which the console page connects to.
+    let live_url: &'static Option<String> = Box::leak(Box::new(console::live_url_from_env()));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        handle(app, event)
+        handle(app, live_url.as_deref(), event)
     }))
     .await
 }
 
-async fn handle(app: &AwsActionsApp, event: LambdaEvent<Value>) -> Result<Value, Error> {
+async fn handle(
+    app: &AwsActionsApp,
+    live_url: Option<&str>,
+    event: LambdaEvent<Value>,
+) -> Result<Value, Error> {
     let request_id = event.context.request_id;
     match Invocation::read(event.payload)? {
+        Invocation::Http(request) if request.uri().path() == shared::live::CONSOLE_PATH => {
+            Ok(http_response(console::handle(&request, live_url)))
+        }
         Invocation::Http(request) => {
             let span = shared::request_span(&request_id, request.method(), request.uri().path());
             Ok(http_response(

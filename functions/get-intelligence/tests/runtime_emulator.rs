@@ -139,3 +139,30 @@ async fn a_writer_token_is_refused_under_the_emulator() {
         r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#
     );
 }
+
+#[tokio::test]
+async fn the_console_page_is_served_with_the_stacks_websocket_url() {
+    let fx = Fixture::new().await;
+    let mut env = fx.function_env();
+    env.push((
+        "LIVE_URL".into(),
+        "wss://abc123.execute-api.us-east-1.amazonaws.com/live".into(),
+    ));
+    let rie = Rie::start(bootstrap(), &env);
+    let answer = rie.invoke(&events::load("console-get", "")).await;
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    assert_eq!(
+        answer["headers"]["content-type"],
+        "text/html; charset=utf-8"
+    );
+    let page = answer["body"].as_str().expect("the page");
+    assert!(page.contains(
+        r#"<meta name="live-url" content="wss://abc123.execute-api.us-east-1.amazonaws.com/live">"#
+    ));
+    // The local server serves the same page, deriving the URL itself.
+    let local = fx
+        .replay(&http_call(&events::load("console-get", "")))
+        .await;
+    assert_eq!(local.status, 200);
+    assert!(local.body.contains(r#"<meta name="live-url" content="">"#));
+}

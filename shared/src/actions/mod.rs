@@ -12,11 +12,12 @@ use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
+use crate::analysis;
 use crate::auth::{KeyRegistry, Permission};
 use crate::clock::now_secs;
 use crate::error::ApiError;
 use crate::format::Format;
-use crate::intelligence::{self, InsightCategories};
+use crate::intelligence::InsightCategories;
 use crate::model::{ConversationKey, OrgId};
 use crate::respond;
 use crate::store::ConversationReader;
@@ -223,15 +224,11 @@ async fn outputs_of<R: ConversationReader>(
     org: &OrgId,
     conversation: &ConversationKey,
 ) -> Result<Option<Value>, ApiError> {
-    let record = app
-        .store
-        .read_conversation(org, conversation)
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
+    // A finished conversation from its stored analysis, else computed from its data.
     let categories = app.categories.for_org(org.as_str());
-    Ok((!record.is_empty()).then(|| {
-        serde_json::to_value(intelligence::compute(&record, categories)).expect("outputs serialise")
-    }))
+    analysis::read_intelligence(&app.store, org, conversation, categories)
+        .await
+        .map_err(|_| ApiError::Unavailable)
 }
 
 /// The distinct items, in order of first appearance.

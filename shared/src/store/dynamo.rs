@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::Client;
 use serde::Serialize;
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_attribute_value, to_item};
 
+use super::analysis::{ANALYSIS_ITEM, ANALYSIS_PART_ITEM, HEAD_ITEM};
 use super::items::{
     conversation_pk, LEG_ITEM, MESSAGE_ITEM, POST_CALL_ITEM, ROUTING_ITEM, SIGNAL_ITEM,
 };
@@ -54,9 +55,17 @@ impl DynamoStore {
         &self.table
     }
 
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) fn retention_secs(&self) -> u64 {
+        self.retention_secs
+    }
+
     /// Writes every request, 25 at a time, re-sending `UnprocessedItems` with backoff until they
     /// are all written or the retries run out.
-    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+    pub(crate) async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
         for chunk in requests.chunks(BATCH_WRITE_LIMIT) {
             let mut pending = HashMap::from([(self.table.clone(), chunk.to_vec())]);
             let mut retry = 0;
@@ -87,7 +96,7 @@ impl DynamoStore {
 }
 
 /// Logs the SDK's whole error chain (never sent to a caller) and reports the store unavailable.
-fn unavailable<E, R>(operation: &str, error: SdkError<E, R>) -> StoreError
+pub(crate) fn unavailable<E, R>(operation: &str, error: SdkError<E, R>) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -107,7 +116,9 @@ fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
         .build()
 }
 
-fn attributes<T: Serialize>(item: T) -> Result<HashMap<String, AttributeValue>, StoreError> {
+pub(super) fn attributes<T: Serialize>(
+    item: T,
+) -> Result<HashMap<String, AttributeValue>, StoreError> {
     to_item(item).map_err(|e| {
         tracing::error!(error = %e, "item did not serialise");
         StoreError::Unavailable
@@ -178,7 +189,9 @@ impl TelephonyStore for DynamoStore {
             let item = SignalItem::new(&batch, event, expires_at);
             (item.sk.clone(), item)
         });
-        self.batch_write(put_requests(items)?).await
+        self.batch_write(put_requests(items)?).await?;
+        self.touch(batch.org, batch.conversation, false, batch.received_at)
+            .await
     }
 
     async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
@@ -189,7 +202,17 @@ impl TelephonyStore for DynamoStore {
                 (format!("{}\n{}", item.pk, item.sk), item)
             })
         });
-        self.batch_write(put_requests(items)?).await
+        self.batch_write(put_requests(items)?).await?;
+        // Each conversation written to, once (bulk transcripts span conversations).
+        let mut touched: Vec<(&OrgId, &ConversationKey)> = Vec::new();
+        for batch in batches.iter().filter(|b| !b.messages.is_empty()) {
+            if !touched.contains(&(batch.org, batch.conversation)) {
+                touched.push((batch.org, batch.conversation));
+                self.touch(batch.org, batch.conversation, false, batch.received_at)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {
@@ -198,7 +221,10 @@ impl TelephonyStore for DynamoStore {
             let item = PostCallItem::new(&batch, event, expires_at);
             (item.sk.clone(), item)
         });
-        self.batch_write(put_requests(items)?).await
+        self.batch_write(put_requests(items)?).await?;
+        // Post-call events end the conversation (CONTRACT §3.2).
+        self.touch(batch.org, batch.conversation, true, batch.received_at)
+            .await
     }
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
@@ -224,24 +250,44 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn create_voice_call(&self, leg: NewLeg<'_>) -> Result<Created, StoreError> {
-        let items = VoiceCallItems::new(&leg, leg.now + self.retention_secs);
-        let result = self
+        let expires_at = leg.now + self.retention_secs;
+        let items = VoiceCallItems::new(&leg, expires_at);
+        let mut transaction = self
             .client
             .transact_write_items()
             .transact_items(self.conditional_put(attributes(items.vendor_key)?, true))
             .transact_items(self.conditional_put(attributes(items.record)?, true))
-            .transact_items(self.conditional_put(attributes(items.leg)?, false))
-            .send()
-            .await;
+            .transact_items(self.conditional_put(attributes(items.leg)?, false));
+        let key = leg.call.vendor_call_key.as_str();
+        if key != leg.conversation.as_str() {
+            // A transfer leg: what was sent with its own key lives in its own partition, read
+            // into the conversation; later writes there must make the conversation's record stale.
+            transaction = transaction.transact_items(self.part_of_item(
+                leg.org,
+                key,
+                leg.conversation,
+                expires_at,
+            ));
+        }
+        let result = transaction.send().await;
         match result {
-            Ok(_) => Ok(Created::New),
+            Ok(_) => {
+                self.touch(leg.org, leg.conversation, false, leg.now)
+                    .await?;
+                Ok(Created::New)
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_transaction_canceled_exception()) =>
             {
                 // Either the vendorCallKey is recorded (idempotent create) or the id is taken.
                 match self.leg_of(leg.org, &leg.call.vendor_call_key).await? {
-                    Some(existing) => Ok(Created::Existing(existing)),
+                    Some(existing) => {
+                        // A retry: the first try may have failed before its head update.
+                        self.touch(leg.org, &existing.conversation, false, leg.now)
+                            .await?;
+                        Ok(Created::Existing(existing))
+                    }
                     None => Ok(Created::IdTaken),
                 }
             }
@@ -309,7 +355,13 @@ impl TelephonyStore for DynamoStore {
                 transaction.transact_items(TransactWriteItem::builder().update(leg_item).build());
         }
         match transaction.send().await {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                if update.ends_at().is_some() {
+                    self.touch(update.org, &leg.conversation, true, update.now)
+                        .await?;
+                }
+                Ok(true)
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_transaction_canceled_exception()) =>
@@ -330,12 +382,13 @@ impl TelephonyStore for DynamoStore {
             .send()
             .await
             .map_err(|e| unavailable("PutItem", e))?;
-        Ok(())
+        self.touch(batch.org, batch.conversation, false, batch.received_at)
+            .await
     }
 }
 
 /// Reads an item of a known type, logging (never answering) what did not fit.
-fn decode<T: serde::de::DeserializeOwned>(
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     item: HashMap<String, AttributeValue>,
 ) -> Result<T, StoreError> {
     from_item(item).map_err(|e| {
@@ -346,16 +399,39 @@ fn decode<T: serde::de::DeserializeOwned>(
 
 impl DynamoStore {
     /// Every item of one partition, page by page (each page up to DynamoDB's 1 MB).
-    async fn query_partition(
+    pub(crate) async fn query_partition(
         &self,
         pk: String,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        let mut pages = self
+        self.query_items(pk, None).await
+    }
+
+    /// The conversation data of one conversation partition: every item after its `HEAD` (so
+    /// neither the head nor a stored analysis is read along).
+    async fn query_data(
+        &self,
+        pk: String,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        self.query_items(pk, Some(super::analysis::HEAD_SK)).await
+    }
+
+    async fn query_items(
+        &self,
+        pk: String,
+        after: Option<&str>,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .expression_attribute_values(":pk", AttributeValue::S(pk));
+        let query = match after {
+            Some(sk) => query
+                .key_condition_expression("pk = :pk AND sk > :after")
+                .expression_attribute_values(":after", AttributeValue::S(sk.to_owned())),
+            None => query.key_condition_expression("pk = :pk"),
+        };
+        let mut pages = query
             // A call recorded a moment ago must be found.
             .consistent_read(true)
             .into_paginator()
@@ -427,6 +503,30 @@ impl ConversationReader for DynamoStore {
         Ok(Some(ConversationKey::stored(conversation)))
     }
 
+    /// One item of the conversation's partition is enough: a single Query with `Limit` 1.
+    async fn has_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(conversation_pk(org, conversation)),
+            )
+            .projection_expression("pk")
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        Ok(output.count() > 0)
+    }
+
     /// The conversation's partition, and the partition of every transfer leg's own key (what
     /// was sent with the leg's key before its record joined it to the conversation).
     async fn read_conversation(
@@ -434,10 +534,8 @@ impl ConversationReader for DynamoStore {
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> Result<ConversationRecord, StoreError> {
-        let mut record = decode_conversation(
-            self.query_partition(conversation_pk(org, conversation))
-                .await?,
-        )?;
+        let mut record =
+            decode_conversation(self.query_data(conversation_pk(org, conversation)).await?)?;
         let mut read = vec![conversation.as_str().to_owned()];
         let mut pending: Vec<String> = Vec::new();
         loop {
@@ -453,13 +551,26 @@ impl ConversationReader for DynamoStore {
                 break;
             }
             let leg = ConversationKey::stored(key.clone());
-            let part =
-                decode_conversation(self.query_partition(conversation_pk(org, &leg)).await?)?;
+            let part = decode_conversation(self.query_data(conversation_pk(org, &leg)).await?)?;
             read.push(key);
             record.absorb(part);
         }
         record.sort();
         Ok(record)
+    }
+
+    /// One Query for the record and the head (`sk BETWEEN "ANALYSIS" AND "HEAD"`).
+    async fn fresh_outputs(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let found =
+            super::analysis::AnalysisStore::record_and_head(self, org, conversation).await?;
+        found
+            .fresh()
+            .map(|record| super::analysis::decompress(&record.outputs))
+            .transpose()
     }
 }
 
@@ -484,6 +595,7 @@ pub fn decode_conversation(
             POST_CALL_ITEM => record.post_call.push(decode(item)?),
             LEG_ITEM => record.legs.push(decode(item)?),
             ROUTING_ITEM => record.routing.push(decode(item)?),
+            HEAD_ITEM | ANALYSIS_ITEM | ANALYSIS_PART_ITEM => {}
             other => tracing::warn!(
                 item_type = other,
                 "unknown item in a conversation partition"

@@ -10,6 +10,8 @@
 //! | routing request     | `{org}#CONV#{conversationKey}` | `ROUTE#{identity}`                |                                        |
 //! | vendor key          | `{org}#VCK#{vendorCallKey}`    | `VCK`                             |                                        |
 //! | used token id       | `{org}#JTI#{jti}`              | `JTI`                             |                                        |
+//! | conversation head   | `{org}#CONV#{conversationKey}` | `HEAD`                            | (see [`super::analysis`])              |
+//! | analysis record     | `{org}#CONV#{conversationKey}` | `ANALYSIS`, `ANALYSIS#{nn}`       | (see [`super::analysis`])              |
 //!
 //! Org ids never contain `#`, so a partition key always splits unambiguously at its first `#`.
 //! Every item carries `expiresAt` (unix seconds), the table's TTL attribute.

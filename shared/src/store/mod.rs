@@ -1,5 +1,6 @@
 //! The storage port: what the handlers need from a durable store, and nothing more.
 
+pub mod analysis;
 mod backoff;
 pub mod dynamo;
 pub mod items;
@@ -248,6 +249,27 @@ pub trait ConversationReader: Send + Sync {
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> impl Future<Output = Result<ConversationRecord, StoreError>> + Send;
+
+    /// The outputs (JSON) of the conversation's stored analysis, when it was computed at the
+    /// conversation's current head (CONTRACT §3.2); `None`: compute them from the data. A store
+    /// without analyses never has one.
+    fn fresh_outputs(
+        &self,
+        _org: &OrgId,
+        _conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
+        async { Ok(None) }
+    }
+
+    /// Whether anything is stored for the conversation (a leg, a transcript entry, a signal…):
+    /// what tells a conversation that exists from a key nobody sent.
+    fn has_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        async move { Ok(!self.read_conversation(org, conversation).await?.is_empty()) }
+    }
 }
 
 /// Durable home of everything the telephony endpoints accept. Writing the same thing twice

@@ -104,6 +104,8 @@ fn flow_inputs(value: &Value) -> Result<Value, Refusal> {
     if object.to_string().len() > MAX_FLOW_INPUT_BYTES {
         return Err(Refusal::Invalid("must be at most 32 KiB".into()));
     }
+    // Stored inside the routing item's `request` map: one level deeper than vendor details.
+    validate::storable_tree(&object, validate::MAX_DETAILS_DEPTH - 1)?;
     Ok(object)
 }
 
@@ -137,6 +139,12 @@ mod tests {
         .unwrap();
         assert_eq!(demo.fields["flowName"], "RouteToQueue");
         assert_eq!(demo.answer("x")["queue"], "Support");
+        let unstorable = parse(
+            RoutingOperation::OmniFlow,
+            Some(json!({"dialedNumber": "1", "flowInputParameters": {"a": 1e300, "b": 5e-170}})),
+        )
+        .unwrap_err();
+        assert_eq!(fields(unstorable), ["flowInputParameters"]);
         let err = parse(
             RoutingOperation::OmniFlow,
             Some(json!({"fallbackQueue": 5, "flowInputParameters": "[1]"})),

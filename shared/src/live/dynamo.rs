@@ -1,0 +1,210 @@
+//! The DynamoDB adapter of the subscriptions port, in the service's one table:
+//!
+//! | item | pk | sk | |
+//! |---|---|---|---|
+//! | subscription | `{org}#LIVE#{conversationKey}` | `CONN#{connectionId}` | what delivery Queries |
+//! | the connection's index of it | `LIVECONN#{connectionId}` | `SUB#{recordId}` | `subPk`: the subscription's pk |
+//! | idle marker | `LIVE#IDLE` | `{connectionId}` | `connectedAt`; deleted on the first subscribe |
+//!
+//! Every item carries `expiresAt` (TTL), which only collects what a lost `$disconnect` left.
+
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use serde::{Deserialize, Serialize};
+use serde_dynamo::aws_sdk_dynamodb_1::to_item;
+
+use super::subscriptions::{Subscription, Subscriptions, SUBSCRIPTION_TTL_SECS};
+use crate::model::{ConversationKey, OrgId};
+use crate::store::dynamo::{decode, unavailable, DynamoStore};
+use crate::store::StoreError;
+
+pub const SUBSCRIPTION_ITEM: &str = "LIVE_SUBSCRIPTION";
+pub const CONNECTION_INDEX_ITEM: &str = "LIVE_CONNECTION_SUBSCRIPTION";
+pub const IDLE_ITEM: &str = "LIVE_IDLE";
+const IDLE_PK: &str = "LIVE#IDLE";
+
+pub fn subscription_pk(org: &OrgId, conversation: &ConversationKey) -> String {
+    format!("{org}#LIVE#{}", conversation.as_str())
+}
+
+fn connection_pk(connection: &str) -> String {
+    format!("LIVECONN#{connection}")
+}
+
+fn connection_sk(connection: &str) -> String {
+    format!("CONN#{connection}")
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscriptionItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    connection_id: String,
+    expires_at: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectionIndexItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    sub_pk: String,
+    expires_at: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdleItem {
+    pk: String,
+    sk: String,
+    item_type: String,
+    connected_at: u64,
+    expires_at: u64,
+}
+
+fn item<T: Serialize>(
+    item: T,
+) -> Result<std::collections::HashMap<String, AttributeValue>, StoreError> {
+    to_item(item).map_err(|e| {
+        tracing::error!(error = %e, "live item did not serialise");
+        StoreError::Unavailable
+    })
+}
+
+fn put(item: std::collections::HashMap<String, AttributeValue>) -> WriteRequest {
+    WriteRequest::builder()
+        .put_request(
+            aws_sdk_dynamodb::types::PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .expect("item is set"),
+        )
+        .build()
+}
+
+fn delete(pk: String, sk: String) -> WriteRequest {
+    WriteRequest::builder()
+        .delete_request(
+            DeleteRequest::builder()
+                .key("pk", AttributeValue::S(pk))
+                .key("sk", AttributeValue::S(sk))
+                .build()
+                .expect("key is set"),
+        )
+        .build()
+}
+
+impl DynamoStore {
+    /// The connection's index items.
+    async fn connection_index(
+        &self,
+        connection: &str,
+    ) -> Result<Vec<ConnectionIndexItem>, StoreError> {
+        self.query_partition(connection_pk(connection))
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+}
+
+impl Subscriptions for DynamoStore {
+    async fn connected(&self, connection: &str, now: u64) -> Result<(), StoreError> {
+        let marker = IdleItem {
+            pk: IDLE_PK.into(),
+            sk: connection.into(),
+            item_type: IDLE_ITEM.into(),
+            connected_at: now,
+            expires_at: now + SUBSCRIPTION_TTL_SECS,
+        };
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item(marker)?))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn subscribe(&self, s: Subscription<'_>) -> Result<(), StoreError> {
+        let expires_at = s.now + SUBSCRIPTION_TTL_SECS;
+        let sub_pk = subscription_pk(s.org, s.conversation);
+        let subscription = SubscriptionItem {
+            pk: sub_pk.clone(),
+            sk: connection_sk(s.connection),
+            item_type: SUBSCRIPTION_ITEM.into(),
+            connection_id: s.connection.into(),
+            expires_at,
+        };
+        let index = ConnectionIndexItem {
+            pk: connection_pk(s.connection),
+            sk: format!("SUB#{}", s.record_id),
+            item_type: CONNECTION_INDEX_ITEM.into(),
+            sub_pk,
+            expires_at,
+        };
+        // One BatchWriteItem: both items, and the connection is no longer idle.
+        self.batch_write(vec![
+            put(item(subscription)?),
+            put(item(index)?),
+            delete(IDLE_PK.into(), s.connection.into()),
+        ])
+        .await
+    }
+
+    async fn unsubscribe(&self, connection: &str, record_id: &str) -> Result<(), StoreError> {
+        let index = self.connection_index(connection).await?;
+        let sk = format!("SUB#{record_id}");
+        let Some(gone) = index.iter().find(|i| i.sk == sk) else {
+            return Ok(());
+        };
+        let mut requests = vec![delete(gone.pk.clone(), gone.sk.clone())];
+        // Two ids of one conversation (a voiceCallId and its vendorCallKey) share its
+        // subscription: it stays while the other holds it.
+        if !index.iter().any(|i| i.sk != sk && i.sub_pk == gone.sub_pk) {
+            requests.push(delete(gone.sub_pk.clone(), connection_sk(connection)));
+        }
+        self.batch_write(requests).await
+    }
+
+    async fn subscribers(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<Vec<String>, StoreError> {
+        let items = self
+            .query_partition(subscription_pk(org, conversation))
+            .await?;
+        items
+            .into_iter()
+            .map(|i| decode::<SubscriptionItem>(i).map(|s| s.connection_id))
+            .collect()
+    }
+
+    async fn disconnected(&self, connection: &str) -> Result<(), StoreError> {
+        let index = self.connection_index(connection).await?;
+        let mut requests = vec![delete(IDLE_PK.into(), connection.into())];
+        let mut subs: Vec<&str> = Vec::new();
+        for i in &index {
+            requests.push(delete(i.pk.clone(), i.sk.clone()));
+            if !subs.contains(&i.sub_pk.as_str()) {
+                subs.push(&i.sub_pk);
+                requests.push(delete(i.sub_pk.clone(), connection_sk(connection)));
+            }
+        }
+        self.batch_write(requests).await
+    }
+
+    async fn idle_connections(&self, opened_before: u64) -> Result<Vec<String>, StoreError> {
+        let items = self.query_partition(IDLE_PK.into()).await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|i| decode::<IdleItem>(i).ok())
+            .filter(|i| i.connected_at < opened_before)
+            .map(|i| i.sk)
+            .collect())
+    }
+}
