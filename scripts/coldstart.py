@@ -174,15 +174,17 @@ def main():
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra environment variable for every function")
     parser.add_argument("function", nargs="+",
-                        help="name=x86_64_binary,arm64_binary,event; the first is the floor")
+                        help="name=x86_64_binary,arm64_binary,event,status (a statusCode, or - for "
+                             "any answer that is not a function error); the first is the floor")
     args = parser.parse_args()
 
     functions = []
     for spec in args.function:
         name, rest = spec.split("=", 1)
-        x86, arm64, event_name = rest.split(",")
+        x86, arm64, event_name, status = rest.split(",")
         # An invalid token: answered 401 by the handler itself, with no AWS call.
-        functions.append((name, x86, arm64, event(args.events, event_name, "not-a-jwt")))
+        expected = None if status == "-" else int(status)
+        functions.append((name, x86, arm64, event(args.events, event_name, "not-a-jwt"), expected))
 
     endpoint = CountingEndpoint()
     env = {
@@ -207,7 +209,7 @@ def main():
     init = {name: [] for name, *_ in functions}
     for _ in range(args.runs):
         # Interleaved, so a slow moment of the machine hits every function alike.
-        for name, x86, _, body in functions:
+        for name, x86, _, body, _ in functions:
             emulated = Emulated(args.rie, x86, env)
             try:
                 emulated.invoke(body)
@@ -217,21 +219,20 @@ def main():
     init_calls = endpoint.connections
 
     peak = {}
-    for name, x86, _, body in functions:
+    for name, x86, _, body, expected in functions:
         emulated = Emulated(args.rie, x86, env)
         try:
             for _ in range(args.invocations):
                 answer = emulated.invoke(body)
-                # The functions refuse the token (401); the floor echoes the event.
-                if name != functions[0][0] and answer.get("statusCode") != 401:
-                    raise RuntimeError("%s answered %s" % (name, answer))
+                if expected is not None and answer.get("statusCode") != expected:
+                    raise RuntimeError("%s answered %s, not %d" % (name, answer, expected))
             peak[name] = status_kib(emulated.function_pid(), "VmHWM") * 1024
         finally:
             emulated.stop()
     warm_calls = endpoint.connections - init_calls
 
     sizes = {}
-    for name, _, arm64, _ in functions:
+    for name, _, arm64, _, _ in functions:
         is_arm64, stripped = elf_kind(arm64)
         if not is_arm64:
             sys.exit("%s is not an arm64 binary" % arm64)

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
 use local_server::dev_keys::{DevKeys, DEV_ORG};
 use local_server::live::{publishing_live, LocalLive};
 use local_server::Services;
@@ -83,7 +82,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let [telephony_keys, actions_keys, live_keys] = keys;
     let categories = InsightCategories::from_env()?;
 
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = shared::aws_sdk::load().await;
     shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name)
         .await?;
     shared::provision::ensure_bus(

@@ -1,7 +1,5 @@
 //! The state every handler shares, built once at start-up from the environment.
 
-use aws_config::BehaviorVersion;
-
 use crate::actions::ActionsApp;
 use crate::auth::{KeyRegistry, RegistryError};
 use crate::bus::eventbridge::EventBridgeBus;
@@ -84,7 +82,7 @@ impl AwsApp {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
         let keys = KeyRegistry::from_env()?;
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk = crate::aws_sdk::load().await;
         Ok(Self::new(&sdk, &settings, keys))
     }
 
@@ -128,7 +126,7 @@ impl AwsActionsApp {
             std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
         let keys = KeyRegistry::from_env()?;
         let categories = InsightCategories::from_env()?;
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk = crate::aws_sdk::load().await;
         Ok(Self::new(&sdk, &table_name, keys, categories))
     }
 
@@ -163,7 +161,7 @@ impl AwsLiveApp {
             std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
         let keys = KeyRegistry::from_env()?;
         let categories = InsightCategories::from_env()?;
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk = crate::aws_sdk::load().await;
         Ok(Self::new(&sdk, &table_name, keys, categories))
     }
 

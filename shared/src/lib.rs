@@ -7,6 +7,7 @@ pub mod actions;
 pub mod analysis;
 pub mod app;
 pub mod auth;
+pub mod aws_sdk;
 pub mod bus;
 pub mod clock;
 pub mod contact_flow;

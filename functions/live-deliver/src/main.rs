@@ -3,7 +3,6 @@
 //! only: the DynamoDB client and the API Gateway management client (`LIVE_CONNECTIONS_URL`, the
 //! WebSocket stage's https URL) are built once.
 
-use aws_config::BehaviorVersion;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use shared::live::ApiGatewayConnections;
@@ -20,7 +19,7 @@ async fn main() -> Result<(), Error> {
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is required")?;
     let endpoint =
         std::env::var("LIVE_CONNECTIONS_URL").map_err(|_| "LIVE_CONNECTIONS_URL is required")?;
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let sdk = shared::aws_sdk::load().await;
     let state: &'static Deliverer = Box::leak(Box::new(Deliverer {
         subscriptions: DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),

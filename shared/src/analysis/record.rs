@@ -3,7 +3,6 @@
 //! Idempotent: a repeated or concurrent trigger finds the record fresh, or loses the
 //! conditional write to an analysis of the same or a later version.
 
-use aws_config::BehaviorVersion;
 use serde::Serialize;
 
 use crate::analysis::bedrock::BedrockSummariser;
@@ -42,7 +41,7 @@ impl AwsAnalyser {
             name: "SUMMARY_*",
             why,
         })?;
-        let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let sdk = crate::aws_sdk::load().await;
         let mut analyser = Self::new(&sdk, &settings, categories);
         analyser.generative = BedrockSummariser::new(&sdk, &summary);
         Ok(analyser)
