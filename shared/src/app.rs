@@ -117,16 +117,48 @@ impl<S: Store, B: EventPublisher> App<S, B> {
     }
 }
 
+/// What the read-side functions (the action, the live channel) load from the environment.
+struct ReadSide {
+    table_name: String,
+    keys: KeyRegistry,
+    categories: InsightCategories,
+    sdk: aws_config::SdkConfig,
+}
+
+impl ReadSide {
+    /// Table, keys, categories and the SDK configuration. Makes no AWS call.
+    async fn from_env() -> Result<Self, ConfigError> {
+        let table_name =
+            std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
+        Ok(Self {
+            table_name,
+            keys: KeyRegistry::from_env()?,
+            categories: InsightCategories::from_env()?,
+            sdk: crate::aws_sdk::load().await,
+        })
+    }
+}
+
+/// The store of a side that never writes conversation data, so retention plays no part.
+fn reader_store(sdk: &aws_config::SdkConfig, table_name: &str) -> DynamoStore {
+    DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        table_name,
+        DEFAULT_RETENTION_DAYS,
+    )
+}
+
 pub type AwsActionsApp = ActionsApp<DynamoStore>;
 
 impl AwsActionsApp {
     /// The read side: table, keys and categories; no event bus. Makes no AWS call.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let table_name =
-            std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
-        let keys = KeyRegistry::from_env()?;
-        let categories = InsightCategories::from_env()?;
-        let sdk = crate::aws_sdk::load().await;
+        let ReadSide {
+            table_name,
+            keys,
+            categories,
+            sdk,
+        } = ReadSide::from_env().await?;
         Ok(Self::new(&sdk, &table_name, keys, categories))
     }
 
@@ -136,12 +168,7 @@ impl AwsActionsApp {
         keys: KeyRegistry,
         categories: InsightCategories,
     ) -> Self {
-        // Reads never write, so retention plays no part here.
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            table_name,
-            DEFAULT_RETENTION_DAYS,
-        );
+        let store = reader_store(sdk, table_name);
         Self {
             keys,
             store,
@@ -157,11 +184,12 @@ impl AwsLiveApp {
     /// The live channel's side: table (conversations and subscriptions), keys and categories.
     /// Makes no AWS call.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let table_name =
-            std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
-        let keys = KeyRegistry::from_env()?;
-        let categories = InsightCategories::from_env()?;
-        let sdk = crate::aws_sdk::load().await;
+        let ReadSide {
+            table_name,
+            keys,
+            categories,
+            sdk,
+        } = ReadSide::from_env().await?;
         Ok(Self::new(&sdk, &table_name, keys, categories))
     }
 
@@ -171,12 +199,8 @@ impl AwsLiveApp {
         keys: KeyRegistry,
         categories: InsightCategories,
     ) -> Self {
-        // Subscriptions expire by their own TTL; retention plays no part here.
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            table_name,
-            DEFAULT_RETENTION_DAYS,
-        );
+        // Subscriptions expire by their own TTL.
+        let store = reader_store(sdk, table_name);
         Self {
             keys,
             reader: store.clone(),
