@@ -199,6 +199,8 @@ def main():
         "TRUSTED_KEYS": '{"keys":[]}',
         "INSIGHT_CATEGORIES": '{"categories":[]}',
         "CONNECT_TENANT": "00D000000000DEV",
+        # live-deliver's management API (the WebSocket stage's URL), counted like any AWS call.
+        "LIVE_CONNECTIONS_URL": endpoint.url,
         # As deployed (template.yaml: LoggingConfig LogFormat JSON, level INFO).
         "AWS_LAMBDA_LOG_FORMAT": "JSON",
         "AWS_LAMBDA_LOG_LEVEL": "INFO",

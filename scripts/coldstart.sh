@@ -15,6 +15,9 @@ functions=(
   "minimal-function realtime-seed-categories -"
   "ingest-events realtime-seed-categories 401"
   "get-intelligence intelligence-describe 401"
+  "analyse-conversation analysis-stream-not-ended -"
+  "live-socket live-socket-default 200"
+  "live-deliver live-deliver-unroutable -"
 )
 
 packages=() bins=() specs=()

@@ -2,6 +2,7 @@
 
 use crate::actions::ActionsApp;
 use crate::auth::{KeyRegistry, RegistryError};
+use crate::aws_sdk::OnFirstUse;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
 use crate::intelligence::categories::CategoriesError;
@@ -88,12 +89,12 @@ impl AwsApp {
 
     pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, keys: KeyRegistry) -> Self {
         let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
+            OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
             &settings.table_name,
             settings.retention_days,
         );
         let bus = EventBridgeBus::new(
-            aws_sdk_eventbridge::Client::new(sdk),
+            OnFirstUse::of(sdk, aws_sdk_eventbridge::Client::new),
             &settings.event_bus_name,
             &settings.event_source,
         );
@@ -142,7 +143,7 @@ impl ReadSide {
 /// The store of a side that never writes conversation data, so retention plays no part.
 fn reader_store(sdk: &aws_config::SdkConfig, table_name: &str) -> DynamoStore {
     DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
+        OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
         table_name,
         DEFAULT_RETENTION_DAYS,
     )

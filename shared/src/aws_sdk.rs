@@ -6,11 +6,24 @@
 //! (`webpki-root-certs`, the set the system stores derive from): no file is read, and the roots
 //! move with the binary, not with the image it runs on.
 //!
-//! Nor is the trust store built at start-up: the SDK builds a connector (and parses its roots,
-//! ~0.5 ms each time) as each service client is created, to fail early on a bad system store.
-//! A built-in store cannot be bad, so [`OnFirstRequest`] leaves that to the first request.
+//! Nor is the client built at start-up: its TLS context (the roots as a PEM bundle, ~0.5 ms) and
+//! its connectors (the SDK makes one as each service client is created, to fail early on a bad
+//! system store; a built-in store cannot be bad) are made by [`OnFirstRequest`] when the first
+//! request needs them.
+//!
+//! Nor are the service clients: creating one runs the SDK's runtime plugins once to check them
+//! (~0.1–0.2 ms a client). [`OnFirstUse`] makes each when its first request needs it, so a cold
+//! start refused before any AWS call (a bad token, a bad body) never pays for it.
+//!
+//! And where the environment already holds them, as Lambda's always does, credentials and region
+//! are taken from it without building the default provider chains (profile files, IMDS, SSO, STS:
+//! ~0.5 ms of init). The chains would resolve the environment's first anyway.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_http_client::Builder;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
@@ -22,16 +35,90 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 /// The SDK configuration from the environment (region, credentials, `AWS_ENDPOINT_URL*`), with
 /// [`https_client`]. Makes no AWS call: credentials resolve on first use.
 pub async fn load() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
-        .load()
-        .await
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
+    if let Some(region) = env_region() {
+        loader = loader.region(region);
+    }
+    if env_has_credentials() {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    loader.load().await
 }
 
-/// rustls on aws-lc (as the SDK's default client), trusting only the built-in roots, with its
-/// connectors made on first use.
+/// A service client made when first used (or given ready-made, `From` a client).
+pub struct OnFirstUse<C> {
+    client: OnceLock<C>,
+    make: Option<Arc<dyn Fn() -> C + Send + Sync>>,
+}
+
+impl<C: 'static> OnFirstUse<C> {
+    /// `make` runs once, when [`OnFirstUse::get`] is first called.
+    pub fn new(make: impl Fn() -> C + Send + Sync + 'static) -> Self {
+        Self {
+            client: OnceLock::new(),
+            make: Some(Arc::new(make)),
+        }
+    }
+
+    /// A client of `sdk`'s configuration (`aws_sdk_dynamodb::Client::new`, …).
+    pub fn of(sdk: &SdkConfig, new: fn(&SdkConfig) -> C) -> Self {
+        let sdk = sdk.clone();
+        Self::new(move || new(&sdk))
+    }
+
+    pub fn get(&self) -> &C {
+        self.client.get_or_init(|| match &self.make {
+            Some(make) => make(),
+            None => unreachable!("a ready-made client is set at construction"),
+        })
+    }
+}
+
+impl<C> From<C> for OnFirstUse<C> {
+    fn from(client: C) -> Self {
+        Self {
+            client: OnceLock::from(client),
+            make: None,
+        }
+    }
+}
+
+impl<C: Clone> Clone for OnFirstUse<C> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            make: self.make.clone(),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for OnFirstUse<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnFirstUse")
+            .field("made", &self.client.get().is_some())
+            .finish()
+    }
+}
+
+/// The region the default chain would take first: `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+fn env_region() -> Option<Region> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .find(|v| !v.trim().is_empty())
+        .map(Region::new)
+}
+
+/// Whether the environment holds credentials, the default chain's first source.
+fn env_has_credentials() -> bool {
+    let set = |name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY")
+}
+
+/// rustls on aws-lc (as the SDK's default client), trusting only the built-in roots, built on
+/// first use.
 pub fn https_client() -> SharedHttpClient {
-    SharedHttpClient::new(OnFirstRequest(built_in_roots_client()))
+    SharedHttpClient::new(OnFirstRequest(OnceLock::new()))
 }
 
 fn built_in_roots_client() -> SharedHttpClient {
@@ -49,11 +136,12 @@ fn built_in_roots_client() -> SharedHttpClient {
         .build_https()
 }
 
-/// An HTTP client whose connectors (one per timeout setting, cached by the inner client) are
-/// made when a request first needs one: it skips only the early check the SDK runs as each service
-/// client is created (`validate_base_client_config`, which defaults to doing nothing).
+/// An HTTP client built, with its TLS context, when a request first needs a connector (one per
+/// timeout setting, cached by the inner client). It skips only the early check the SDK runs as
+/// each service client is created (`validate_base_client_config`, which defaults to doing
+/// nothing).
 #[derive(Debug)]
-struct OnFirstRequest(SharedHttpClient);
+struct OnFirstRequest(OnceLock<SharedHttpClient>);
 
 impl HttpClient for OnFirstRequest {
     fn http_connector(
@@ -61,11 +149,14 @@ impl HttpClient for OnFirstRequest {
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        self.0.http_connector(settings, components)
+        self.0
+            .get_or_init(built_in_roots_client)
+            .http_connector(settings, components)
     }
 
+    /// What the inner (hyper 1) client reports, without building it.
     fn connector_metadata(&self) -> Option<ConnectorMetadata> {
-        self.0.connector_metadata()
+        Some(ConnectorMetadata::new("hyper", Some(Cow::Borrowed("1.x"))))
     }
 }
 
@@ -81,6 +172,31 @@ fn root_bundle() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_is_made_once_on_first_use() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let made = Arc::new(AtomicUsize::new(0));
+        let counter = made.clone();
+        let lazy = OnFirstUse::new(move || counter.fetch_add(1, Ordering::SeqCst) + 40);
+        assert_eq!(made.load(Ordering::SeqCst), 0);
+        assert_eq!(*lazy.get(), 40);
+        assert_eq!(*lazy.get(), 40);
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert_eq!(*OnFirstUse::from(7).get(), 7);
+    }
+
+    #[test]
+    fn the_lazy_client_reports_the_built_clients_metadata_without_building_it() {
+        let lazy = OnFirstRequest(OnceLock::new());
+        let built = built_in_roots_client()
+            .connector_metadata()
+            .expect("metadata");
+        let reported = lazy.connector_metadata().expect("metadata");
+        assert_eq!(reported.name(), built.name());
+        assert_eq!(reported.version(), built.version());
+        assert!(lazy.0.get().is_none(), "built to answer its metadata");
+    }
 
     #[test]
     fn the_bundle_holds_every_built_in_root_and_parses_back() {

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws_sdk::load().await;
     let state: &'static Deliverer = Box::leak(Box::new(Deliverer {
         subscriptions: DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
+            shared::aws_sdk::OnFirstUse::of(&sdk, aws_sdk_dynamodb::Client::new),
             table,
             shared::app::DEFAULT_RETENTION_DAYS,
         ),

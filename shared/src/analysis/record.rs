@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::analysis::bedrock::BedrockSummariser;
 use crate::analysis::summariser::{summarise, GenerativeSummariser, Summariser, SummaryConfig};
 use crate::app::{ConfigError, Settings};
+use crate::aws_sdk::OnFirstUse;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::{BusEvent, EventPublisher, PublishError, ANALYSED_DETAIL_TYPE};
 use crate::clock::now_secs;
@@ -54,12 +55,12 @@ impl AwsAnalyser {
     ) -> Self {
         Self {
             store: DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(sdk),
+                OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
                 &settings.table_name,
                 settings.retention_days,
             ),
             bus: EventBridgeBus::new(
-                aws_sdk_eventbridge::Client::new(sdk),
+                OnFirstUse::of(sdk, aws_sdk_eventbridge::Client::new),
                 &settings.event_bus_name,
                 &settings.event_source,
             ),

@@ -5,6 +5,7 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_eventbridge::Client;
 
 use super::{BusEvent, EventPublisher, PublishError};
+use crate::aws_sdk::OnFirstUse;
 use crate::store::Backoff;
 
 /// `PutEvents` takes at most 10 entries.
@@ -12,16 +13,21 @@ const PUT_EVENTS_LIMIT: usize = 10;
 
 #[derive(Debug, Clone)]
 pub struct EventBridgeBus {
-    client: Client,
+    client: OnFirstUse<Client>,
     bus_name: String,
     source: String,
     backoff: Backoff,
 }
 
 impl EventBridgeBus {
-    pub fn new(client: Client, bus_name: impl Into<String>, source: impl Into<String>) -> Self {
+    /// `client`: a client, or [`OnFirstUse`] to make it on the first request.
+    pub fn new(
+        client: impl Into<OnFirstUse<Client>>,
+        bus_name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Self {
         Self {
-            client,
+            client: client.into(),
             bus_name: bus_name.into(),
             source: source.into(),
             backoff: Backoff::default(),
@@ -48,6 +54,7 @@ impl EventBridgeBus {
         loop {
             let output = self
                 .client
+                .get()
                 .put_events()
                 .set_entries(Some(entries.clone()))
                 .send()

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use crate::aws_sdk::OnFirstUse;
 use aws_sdk_apigatewaymanagement::error::DisplayErrorContext;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 
@@ -36,17 +37,20 @@ pub trait Connections: Send + Sync {
 /// (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`).
 #[derive(Debug, Clone)]
 pub struct ApiGatewayConnections {
-    client: aws_sdk_apigatewaymanagement::Client,
+    client: OnFirstUse<aws_sdk_apigatewaymanagement::Client>,
 }
 
 impl ApiGatewayConnections {
-    /// A client of the management API at `endpoint` (the stage's https URL).
+    /// A client of the management API at `endpoint` (the stage's https URL), made on first use.
     pub fn new(sdk: &aws_config::SdkConfig, endpoint: &str) -> Self {
-        let config = aws_sdk_apigatewaymanagement::config::Builder::from(sdk)
-            .endpoint_url(endpoint)
-            .build();
+        let (sdk, endpoint) = (sdk.clone(), endpoint.to_owned());
         Self {
-            client: aws_sdk_apigatewaymanagement::Client::from_conf(config),
+            client: OnFirstUse::new(move || {
+                let config = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
+                    .endpoint_url(&endpoint)
+                    .build();
+                aws_sdk_apigatewaymanagement::Client::from_conf(config)
+            }),
         }
     }
 }
@@ -55,6 +59,7 @@ impl Connections for ApiGatewayConnections {
     async fn post(&self, connection: &str, message: &str) -> Result<Posted, ConnectionError> {
         let result = self
             .client
+            .get()
             .post_to_connection()
             .connection_id(connection)
             .data(Blob::new(message.as_bytes()))
@@ -75,6 +80,7 @@ impl Connections for ApiGatewayConnections {
     async fn close(&self, connection: &str) -> Result<(), ConnectionError> {
         match self
             .client
+            .get()
             .delete_connection()
             .connection_id(connection)
             .send()

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::aws_sdk::OnFirstUse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
@@ -30,16 +31,21 @@ const BATCH_WRITE_LIMIT: usize = 25;
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
+    client: OnFirstUse<Client>,
     table: String,
     retention_secs: u64,
     backoff: Backoff,
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, table: impl Into<String>, retention_days: u32) -> Self {
+    /// `client`: a client, or [`OnFirstUse`] to make it on the first request.
+    pub fn new(
+        client: impl Into<OnFirstUse<Client>>,
+        table: impl Into<String>,
+        retention_days: u32,
+    ) -> Self {
         Self {
-            client,
+            client: client.into(),
             table: table.into(),
             retention_secs: u64::from(retention_days) * 86_400,
             backoff: Backoff::default(),
@@ -56,7 +62,7 @@ impl DynamoStore {
     }
 
     pub(crate) fn client(&self) -> &Client {
-        &self.client
+        self.client.get()
     }
 
     pub(super) fn retention_secs(&self) -> u64 {
@@ -71,7 +77,7 @@ impl DynamoStore {
             let mut retry = 0;
             loop {
                 let output = self
-                    .client
+                    .client()
                     .batch_write_item()
                     .set_request_items(Some(pending))
                     .send()
@@ -145,7 +151,7 @@ impl DynamoStore {
         sk: &str,
     ) -> Result<Option<T>, StoreError> {
         let output = self
-            .client
+            .client()
             .get_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(pk))
@@ -253,7 +259,7 @@ impl TelephonyStore for DynamoStore {
         let expires_at = leg.now + self.retention_secs;
         let items = VoiceCallItems::new(&leg, expires_at);
         let mut transaction = self
-            .client
+            .client()
             .transact_write_items()
             .transact_items(self.conditional_put(attributes(items.vendor_key)?, true))
             .transact_items(self.conditional_put(attributes(items.record)?, true))
@@ -330,7 +336,7 @@ impl TelephonyStore for DynamoStore {
             .build()
             .expect("table, key and expression are set");
         let mut transaction = self
-            .client
+            .client()
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().update(record).build());
         if let Some(ended_at) = update.ends_at() {
@@ -375,7 +381,7 @@ impl TelephonyStore for DynamoStore {
 
     async fn put_routing(&self, batch: RoutingBatch<'_>, identity: &str) -> Result<(), StoreError> {
         let item = RoutingItem::new(&batch, identity, batch.received_at + self.retention_secs);
-        self.client
+        self.client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(attributes(item)?))
@@ -421,7 +427,7 @@ impl DynamoStore {
         after: Option<&str>,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let query = self
-            .client
+            .client()
             .query()
             .table_name(&self.table)
             .expression_attribute_values(":pk", AttributeValue::S(pk));
@@ -510,7 +516,7 @@ impl ConversationReader for DynamoStore {
         conversation: &ConversationKey,
     ) -> Result<bool, StoreError> {
         let output = self
-            .client
+            .client()
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
@@ -608,7 +614,7 @@ pub fn decode_conversation(
 
 impl ReplayGuard for DynamoStore {
     async fn release_token_id(&self, org: &OrgId, jti: &str) -> Result<(), StoreError> {
-        self.client
+        self.client()
             .delete_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(token_pk(org, jti)))
@@ -638,7 +644,7 @@ impl ReplayGuard for DynamoStore {
         })?;
         // TTL deletion lags by up to days: an expired record must not block a reuse.
         let result = self
-            .client
+            .client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
