@@ -12,7 +12,10 @@ pub fn normalise(text: &str) -> String {
     out.push(' ');
     let mut in_word = false;
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+            in_word = true;
+        } else if !c.is_ascii() && c.is_alphanumeric() {
             out.extend(c.to_lowercase());
             in_word = true;
         } else if in_word {

@@ -3,7 +3,9 @@
 //! the amounts of money and the names in them, and the participants' names. One pass over the
 //! transcript, phrase matching with one automaton per cue family.
 
-use std::collections::{HashMap, HashSet};
+// foldhash: these maps hash many short words per call; SipHash's DoS resistance buys little
+// here (per-process random seeds remain) and costs about a tenth of the summary.
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::LazyLock;
 
 use super::super::categories::NEXT_STEP_PHRASES;
@@ -380,10 +382,20 @@ pub struct Sentence<'a> {
     /// How much the sentence is about what the whole call is about: the mean number of other
     /// sentences sharing each of its content words (0 when it has none).
     pub topic: f64,
-    words: Vec<String>,
+    /// The sentence lower-cased, its words separated by single spaces.
+    normalised: String,
+    /// Its distinct content words longer than two letters (spans of `normalised`), sorted.
+    words: Vec<(u32, u32)>,
 }
 
 impl Sentence<'_> {
+    /// Its distinct content words longer than two letters.
+    fn words(&self) -> impl Iterator<Item = &str> {
+        self.words
+            .iter()
+            .map(|&(a, b)| &self.normalised[a as usize..b as usize])
+    }
+
     pub fn cue(&self, cue: Cue) -> f64 {
         f64::from(self.cues[cue as usize])
     }
@@ -407,16 +419,16 @@ pub fn read(record: &ConversationRecord) -> Vec<Sentence<'_>> {
             out.push(sentence(side, text));
         }
     }
-    let mut frequency: HashMap<&str, u32> = HashMap::new();
+    let mut frequency: HashMap<&str, u32> = HashMap::with_capacity(out.len());
     for s in &out {
-        for w in &s.words {
-            *frequency.entry(w.as_str()).or_insert(0) += 1;
+        for w in s.words() {
+            *frequency.entry(w).or_insert(0) += 1;
         }
     }
     let topics: Vec<f64> = out
         .iter()
         .map(|s| {
-            let shared: u32 = s.words.iter().map(|w| frequency[w.as_str()] - 1).sum();
+            let shared: u32 = s.words().map(|w| frequency[w] - 1).sum();
             f64::from(shared) / s.words.len().max(1) as f64
         })
         .collect();
@@ -430,17 +442,24 @@ fn sentence(side: Side, text: &str) -> Sentence<'_> {
     let normalised = normalise(text);
     let mut cues = [0u8; CUES];
     CUE_MATCHER.each_match(&normalised, |c| cues[c] = cues[c].saturating_add(1));
-    let mut words: Vec<String> = normalised
-        .split_whitespace()
-        .filter(|w| !FILLER_SET.contains(w) && w.len() > 2)
-        .map(str::to_owned)
-        .collect();
-    let content_words = normalised
-        .split_whitespace()
-        .filter(|w| !FILLER_SET.contains(w))
-        .count();
-    words.sort_unstable();
-    words.dedup();
+    // Content words as spans of the normalised text: one allocation for the sentence, not one
+    // a word.
+    let mut content_words = 0;
+    let mut words: Vec<(u32, u32)> = Vec::new();
+    for word in normalised.split_whitespace() {
+        if FILLER_SET.contains(word) {
+            continue;
+        }
+        content_words += 1;
+        if word.len() > 2 {
+            // A subslice of `normalised`: its offset there.
+            let start = word.as_ptr() as usize - normalised.as_ptr() as usize;
+            words.push((start as u32, (start + word.len()) as u32));
+        }
+    }
+    let span = |&(a, b): &(u32, u32)| &normalised[a as usize..b as usize];
+    words.sort_unstable_by(|x, y| span(x).cmp(span(y)));
+    words.dedup_by(|x, y| span(x) == span(y));
     Sentence {
         side,
         text,
@@ -450,6 +469,7 @@ fn sentence(side: Side, text: &str) -> Sentence<'_> {
         names: names(text),
         question: text.ends_with('?'),
         topic: 0.0,
+        normalised,
         words,
     }
 }
@@ -635,10 +655,10 @@ const NOT_TOPICS: &[&str] = &[
 /// The words the conversation keeps coming back to: content words in at least two sentences,
 /// most sentences first (ties to the earlier), at most `k`.
 pub fn topics(sentences: &[Sentence<'_>], k: usize) -> Vec<String> {
-    let mut seen: HashMap<&str, (u32, usize)> = HashMap::new();
+    let mut seen: HashMap<&str, (u32, usize)> = HashMap::with_capacity(sentences.len());
     for (i, s) in sentences.iter().enumerate() {
-        for w in &s.words {
-            let entry = seen.entry(w.as_str()).or_insert((0, i));
+        for w in s.words() {
+            let entry = seen.entry(w).or_insert((0, i));
             entry.0 += 1;
         }
     }
