@@ -171,6 +171,8 @@ def main():
     parser.add_argument("--events", required=True, help="the events/ directory")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--invocations", type=int, default=1000)
+    parser.add_argument("--size-of", choices=["arm64", "x86_64"], default="arm64",
+                        help="which build's size to report (x86_64: scripts/profile-variants.sh)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="an extra environment variable for every function")
     parser.add_argument("function", nargs="+",
@@ -234,22 +236,25 @@ def main():
     warm_calls = endpoint.connections - init_calls
 
     sizes = {}
-    for name, _, arm64, _, _ in functions:
-        is_arm64, stripped = elf_kind(arm64)
-        if not is_arm64:
-            sys.exit("%s is not an arm64 binary" % arm64)
-        sizes[name] = (os.path.getsize(arm64), stripped)
+    for name, x86, arm64, _, _ in functions:
+        path = arm64 if args.size_of == "arm64" else x86
+        is_arm64, stripped = elf_kind(path)
+        if is_arm64 != (args.size_of == "arm64"):
+            sys.exit("%s is not an %s binary" % (path, args.size_of))
+        sizes[name] = (os.path.getsize(path), stripped)
 
     floor = functions[0][0]
     median = {name: statistics.median(values) for name, values in init.items()}
     print()
     print("Cold start and footprint. init: median of %d cold starts under the runtime emulator"
           % args.runs)
-    print("(x86_64 release); size: the arm64 release bootstrap, as `sam build` makes it;")
+    print("(x86_64 release); size: %s;" % (
+        "the arm64 release bootstrap, as `sam build` makes it" if args.size_of == "arm64"
+        else "the x86_64 release binary"))
     print("peak: VmHWM of the function's process after %d warm invocations." % args.invocations)
     print()
     header = ("function", "init ms", "(min-max)", "× floor",
-              "arm64 MiB", "× floor", "peak MiB", "× floor")
+              "%s MiB" % args.size_of, "× floor", "peak MiB", "× floor")
     rows = []
     for name, *_ in functions:
         size, stripped = sizes[name]

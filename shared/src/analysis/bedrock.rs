@@ -11,13 +11,15 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_sdk_bedrockruntime::Client;
 
+use crate::aws_sdk::OnFirstUse;
+
 use super::summariser::{GenerativeError, GenerativeSummariser, SummaryConfig, SummaryPrompts};
 
 /// The most tokens a summary may take.
 const MAX_TOKENS: i32 = 1_200;
 
 pub struct BedrockSummariser {
-    client: Client,
+    client: OnFirstUse<Client>,
     model_id: String,
     prompts: SummaryPrompts,
     time_limit: Duration,
@@ -29,16 +31,20 @@ impl BedrockSummariser {
         let model_id = config.model_id.clone()?;
         // One retry at most: the time limit is for the whole summary, and a throttled model
         // is better answered by the built-in summary now than by a retry storm.
-        let client_config = aws_sdk_bedrockruntime::config::Builder::from(sdk)
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
-            .timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .operation_timeout(config.time_limit)
-                    .build(),
-            )
-            .build();
+        let (sdk, time_limit) = (sdk.clone(), config.time_limit);
+        let client = OnFirstUse::new(move || {
+            let client_config = aws_sdk_bedrockruntime::config::Builder::from(&sdk)
+                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
+                .timeout_config(
+                    aws_config::timeout::TimeoutConfig::builder()
+                        .operation_timeout(time_limit)
+                        .build(),
+                )
+                .build();
+            Client::from_conf(client_config)
+        });
         Some(Self {
-            client: Client::from_conf(client_config),
+            client,
             model_id,
             prompts: config.prompts.clone(),
             time_limit: config.time_limit,
@@ -67,6 +73,7 @@ impl GenerativeSummariser for BedrockSummariser {
             .map_err(|_| GenerativeError::Unusable)?;
         let answer = self
             .client
+            .get()
             .converse()
             .model_id(&self.model_id)
             .messages(message)
