@@ -15,7 +15,9 @@
 #
 # Installs what it needs on first use: rustup (its own installer) when absent, a nightly
 # toolchain (minimal profile; FUZZ_TOOLCHAIN to choose another), and cargo-fuzz into the
-# git-ignored .tools/cargo-fuzz (`cargo install --locked`). FUZZ_ARGS adds libFuzzer flags.
+# git-ignored .tools/cargo-fuzz (`cargo install --locked`). FUZZ_JOBS runs that many targets at
+# a time (default 1); FUZZ_SECONDS bounds each target's time (libFuzzer's -max_total_time; the
+# summary says when a target stopped before FUZZ_INPUTS); FUZZ_ARGS adds libFuzzer flags.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -74,7 +76,8 @@ run_target() {
   # FUZZ_SEED_CORPUS: the target writes its seeds from the fixtures into the corpus first.
   # shellcheck disable=SC2086
   FUZZ_SEED_CORPUS="$corpus" "$bin_dir/$target" \
-    -runs="$inputs" -max_len=65536 -timeout=60 -rss_limit_mb=4096 \
+    -runs="$inputs" ${FUZZ_SECONDS:+-max_total_time=$FUZZ_SECONDS} \
+    -max_len=65536 -timeout=60 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} \
     "$corpus" >"$log" 2>&1 || status=$?
   local secs runs last cov ft corp crashes rate
@@ -92,6 +95,8 @@ run_target() {
     grep -E 'fuzz finding|panicked at|Test unit written to' "$log" | head -5 >&2 || true
   else
     crashes=0
+    # Stopped by FUZZ_SECONDS before FUZZ_INPUTS: said, not hidden.
+    [[ "${runs:-0}" -ge "$inputs" ]] || crashes="0 (stopped at FUZZ_SECONDS=$FUZZ_SECONDS)"
   fi
   rate=$(awk -v n="${runs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
   printf '%-8s %10s inputs %8.0f s %7s/s  cov %6s  ft %7s  corpus %5s  crashes %s\n' \
