@@ -14,10 +14,11 @@
 #                                         nightly): `--seed N`, targets; what `make test` slices
 #
 # Installs what it needs on first use: rustup (its own installer) when absent, a nightly
-# toolchain (minimal profile; FUZZ_TOOLCHAIN to choose another), and cargo-fuzz into the
-# git-ignored .tools/cargo-fuzz (`cargo install --locked`). FUZZ_JOBS runs that many targets at
-# a time (default 1); FUZZ_SECONDS bounds each target's time (libFuzzer's -max_total_time; the
-# summary says when a target stopped before FUZZ_INPUTS); FUZZ_ARGS adds libFuzzer flags.
+# toolchain (minimal profile; FUZZ_TOOLCHAIN to choose another), g++ (apt) when there is no C++
+# compiler for libFuzzer, and cargo-fuzz into the git-ignored .tools/cargo-fuzz (`cargo install
+# --locked`). FUZZ_JOBS runs that many targets at a time (default 1); FUZZ_SECONDS bounds each
+# target's time (libFuzzer's -max_total_time; the summary says when that stopped a target
+# before FUZZ_INPUTS); FUZZ_ARGS adds libFuzzer flags.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -35,13 +36,15 @@ export PATH="$root/.tools/cargo-fuzz/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 if ! command -v rustup >/dev/null; then
   echo "fuzz: installing rustup (rustup-init from static.rust-lang.org)" >&2
-  init="$(mktemp)"
-  curl --proto '=https' --tlsv1.2 -sSf -o "$init" \
+  command -v curl >/dev/null || { echo "fuzz: curl is needed to install rustup" >&2; exit 1; }
+  # rustup-init must be called rustup-init (its name says what it is).
+  init_dir="$(mktemp -d)"
+  curl --proto '=https' --tlsv1.2 -sSf -o "$init_dir/rustup-init" \
     "https://static.rust-lang.org/rustup/dist/$(uname -m)-unknown-linux-gnu/rustup-init"
-  chmod +x "$init"
-  # No default toolchain change when cargo is already there (a distribution's Rust).
-  "$init" -y --no-modify-path --profile minimal --default-toolchain none
-  rm -f "$init"
+  chmod +x "$init_dir/rustup-init"
+  # No default toolchain: every cargo and rustc here names its toolchain.
+  "$init_dir/rustup-init" -y --no-modify-path --profile minimal --default-toolchain none
+  rm -rf "$init_dir"
 fi
 if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
   echo "fuzz: installing the $toolchain toolchain (minimal profile)" >&2
@@ -49,8 +52,16 @@ if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
 fi
 if ! cargo-fuzz --version 2>/dev/null | grep -q "$cargo_fuzz_version"; then
   echo "fuzz: installing cargo-fuzz $cargo_fuzz_version into .tools/cargo-fuzz" >&2
-  cargo install --locked --quiet cargo-fuzz --version "$cargo_fuzz_version" \
+  cargo "+$toolchain" install --locked --quiet cargo-fuzz --version "$cargo_fuzz_version" \
     --root "$root/.tools/cargo-fuzz"
+fi
+
+# libfuzzer-sys compiles libFuzzer (C++).
+if ! command -v c++ >/dev/null; then
+  echo "fuzz: installing g++ (apt), for libFuzzer" >&2
+  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq g++ >/dev/null
 fi
 
 targets=("$@")
@@ -96,7 +107,7 @@ run_target() {
   else
     crashes=0
     # Stopped by FUZZ_SECONDS before FUZZ_INPUTS: said, not hidden.
-    [[ "${runs:-0}" -ge "$inputs" ]] || crashes="0 (stopped at FUZZ_SECONDS=$FUZZ_SECONDS)"
+    [[ "${runs:-0}" -ge "$inputs" ]] || crashes="0 (stopped at FUZZ_SECONDS=${FUZZ_SECONDS:-})"
   fi
   rate=$(awk -v n="${runs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
   printf '%-8s %10s inputs %8.0f s %7s/s  cov %6s  ft %7s  corpus %5s  crashes %s\n' \
