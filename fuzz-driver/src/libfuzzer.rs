@@ -61,7 +61,7 @@ pub fn mutate(
     seed: u32,
     byte_mutator: ByteMutator,
 ) -> usize {
-    if seed % 10 == 0 {
+    if seed.is_multiple_of(10) {
         return byte_mutator(data, size, max_size);
     }
     let mut part = |bytes: &mut Vec<u8>, max: usize| {
