@@ -109,7 +109,7 @@ run_target() {
     # Stopped by FUZZ_SECONDS before FUZZ_INPUTS: said, not hidden.
     [[ "${runs:-0}" -ge "$inputs" ]] || crashes="0 (stopped at FUZZ_SECONDS=${FUZZ_SECONDS:-})"
   fi
-  rate=$(awk -v n="${runs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
+  rate=$(awk -v n="${runs:-0}" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
   printf '%-8s %10s inputs %8.0f s %7s/s  cov %6s  ft %7s  corpus %5s  crashes %s\n' \
     "$target" "${runs:-?}" "$secs" "$rate" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" \
     | tee "$root/fuzz/logs/$target.summary"
