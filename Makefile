@@ -16,8 +16,10 @@ bench:
 	cargo bench -p local-server --bench live
 	scripts/coldstart.sh
 
-# The structure-aware fuzz driver, 10 million inputs per target (FUZZ_INPUTS to change), with
-# counts and findings printed; `make test` runs a bounded slice of it.
+# The coverage-guided fuzz targets (fuzz/, cargo-fuzz + libFuzzer on a nightly toolchain it
+# installs), 10 million inputs per target (FUZZ_INPUTS to change), with counts, coverage and
+# crashes printed; `scripts/fuzz.sh --stable` runs the stable structure-aware driver instead,
+# of which `make test` runs a bounded slice.
 fuzz:
 	scripts/fuzz.sh
 

@@ -5,6 +5,8 @@
 //! item an accepted write stores must be one DynamoDB can hold ([`limits`], on the `serde_dynamo`
 //! mapping the DynamoDB adapter uses).
 
+pub mod case;
+pub mod libfuzzer;
 pub mod limits;
 pub mod mutate;
 pub mod seeds;
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -68,6 +70,16 @@ impl Target {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
+
+    /// Whether the target starts from `seed`.
+    pub fn takes(self, seed: &Seed) -> bool {
+        match self {
+            Self::Json => seed.is_telephony() && !seed.is_xml(),
+            Self::Xml => seed.is_telephony() && seed.is_xml(),
+            Self::Action => seed.is_action(),
+            Self::Token | Self::Request => true,
+        }
+    }
 }
 
 /// What one run found.
@@ -114,7 +126,7 @@ pub struct Harness {
 }
 
 impl Harness {
-    const RESET_EVERY: u32 = 2000;
+    pub const RESET_EVERY: u32 = 2000;
 
     pub fn new(sample_size: usize) -> Self {
         let keys = Arc::new(seeds::Keys::generate());
@@ -171,17 +183,49 @@ impl Harness {
         report
     }
 
-    fn input(&self, target: Target, rng: &mut StdRng) -> Request<Bytes> {
-        let seeds: Vec<&Seed> = self
-            .seeds
+    /// Checks one input of a coverage-guided target (`fuzz/`): `data` read as a request
+    /// ([`case::decode`], any bytes are one), signed as [`case::authorize`] says, through the
+    /// same handlers and oracles as [`Harness::run`]: the answer's status, or the findings. The libFuzzer
+    /// targets panic with it, so that libFuzzer keeps the input as a crash.
+    pub fn check_one(&mut self, target: Target, data: &[u8]) -> Result<StatusCode, String> {
+        let mut report = Report::default();
+        if self.since_reset >= Self::RESET_EVERY {
+            self.reset(&mut report);
+        }
+        self.since_reset += 1;
+        let mut call = case::decode(data);
+        let has_claims = |call: &Seed| {
+            call.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(case::JWT_CLAIMS))
+        };
+        if target == Target::Token && call.authorization.is_none() && !has_claims(&call) {
+            // The token target's cases carry the token to sign; one without (its header line
+            // mutated away) gets an empty claim set rather than a valid token.
+            call.headers
+                .push((case::JWT_CLAIMS.to_owned(), "{}".to_owned()));
+        }
+        case::authorize(&mut call, &self.keys);
+        let status = self.one(call.request(), &mut report);
+        if let (true, Some(status)) = (report.findings.is_empty(), status) {
+            return Ok(status);
+        }
+        Err(report
+            .findings
             .iter()
-            .filter(|s| match target {
-                Target::Json => s.is_telephony() && !s.is_xml(),
-                Target::Xml => s.is_telephony() && s.is_xml(),
-                Target::Action => s.is_action(),
-                Target::Token | Target::Request => true,
-            })
-            .collect();
+            .map(|(finding, _)| finding.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+
+    /// The seed corpus of a coverage-guided target: its real fixtures, encoded as
+    /// [`Harness::check_one`] reads them.
+    pub fn corpus(&self, target: Target) -> Vec<Vec<u8>> {
+        case::corpus(target, &self.seeds)
+    }
+
+    fn input(&self, target: Target, rng: &mut StdRng) -> Request<Bytes> {
+        let seeds: Vec<&Seed> = self.seeds.iter().filter(|s| target.takes(s)).collect();
         let seed = seeds[rng.random_range(0..seeds.len())];
         let mut call = seed.clone();
         match target {
@@ -225,7 +269,8 @@ impl Harness {
         call.request()
     }
 
-    fn one(&self, request: Request<Bytes>, report: &mut Report) {
+    /// One request through its handler and the oracles; the answer's status if it was answered.
+    fn one(&self, request: Request<Bytes>, report: &mut Report) -> Option<StatusCode> {
         report.inputs += 1;
         let described = format!("{} {}", request.method(), request.uri());
         let body_text = String::from_utf8_lossy(request.body())
@@ -243,7 +288,8 @@ impl Harness {
         let response = match answered {
             Ok(Some(response)) => response,
             Ok(None) => {
-                return report.finding(format!("handler waited on a ready port | {described}"))
+                report.finding(format!("handler waited on a ready port | {described}"));
+                return None;
             }
             Err(panic) => {
                 let why = panic
@@ -251,7 +297,8 @@ impl Harness {
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                     .unwrap_or_default();
-                return report.finding(format!("panic: {why} | {described} {body_text}"));
+                report.finding(format!("panic: {why} | {described} {body_text}"));
+                return None;
             }
         };
         if let Err(why) = well_formed(&response) {
@@ -265,6 +312,7 @@ impl Harness {
         for violation in self.store.take_violations() {
             report.finding(format!("unstorable {violation} | {described} {body_text}"));
         }
+        Some(response.status())
     }
 }
 

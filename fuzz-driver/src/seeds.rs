@@ -24,6 +24,19 @@ pub enum Signer {
     Reader,
 }
 
+/// The registered subject of `signer`.
+pub fn subject(signer: Signer) -> &'static str {
+    match signer {
+        Signer::Writer => WRITER,
+        Signer::Reader => READER,
+    }
+}
+
+/// `Authorization` schemes, right and wrong.
+pub const SCHEMES: [&str; 7] = [
+    "Bearer ", "bearer ", "Bearer  ", "Basic ", "", "Bearer\t", "BEARER ",
+];
+
 /// Two registered ES256 keys (cheap to sign with, so every token input can be freshly signed),
 /// and one reusable token of each (no `jti`) for the inputs that do not fuzz the token.
 pub struct Keys {
@@ -61,11 +74,7 @@ impl Keys {
 
     /// A token of `signer` with the default claims overridden by `changes` (`null` removes).
     pub fn sign(&self, signer: Signer, changes: &Value, header: &Header) -> String {
-        let sub = match signer {
-            Signer::Writer => WRITER,
-            Signer::Reader => READER,
-        };
-        let mut claims = crate::claims(ORG, sub);
+        let mut claims = crate::claims(ORG, subject(signer));
         claims["exp"] = json!(crate::now() + 23 * 3600);
         for (name, value) in changes.as_object().into_iter().flatten() {
             if value.is_null() {
@@ -79,6 +88,20 @@ impl Keys {
             Signer::Reader => &self.reader,
         };
         jsonwebtoken::encode(header, &claims, key).expect("ES256 signs")
+    }
+
+    /// A compact JWS of `header` and `claims` exactly as given (any bytes), signed ES256 with
+    /// `signer`'s registered key: what the service sees after the signature check is whatever
+    /// the claims say.
+    pub fn sign_raw(&self, signer: Signer, header: &[u8], claims: &[u8]) -> String {
+        let message = format!("{}.{}", b64url(header), b64url(claims));
+        let key = match signer {
+            Signer::Writer => &self.writer,
+            Signer::Reader => &self.reader,
+        };
+        let signature = jsonwebtoken::crypto::sign(message.as_bytes(), key, Algorithm::ES256)
+            .expect("ES256 signs");
+        format!("{message}.{signature}")
     }
 
     fn token(&self, signer: Signer) -> &str {
@@ -279,9 +302,7 @@ pub fn mutated_token(keys: &Keys, signer: Signer, rng: &mut StdRng) -> String {
         }
         token = parts.join(&b'.');
     }
-    let scheme = [
-        "Bearer ", "bearer ", "Bearer  ", "Basic ", "", "Bearer\t", "BEARER ",
-    ][rng.random_range(0..7)];
+    let scheme = SCHEMES[rng.random_range(0..SCHEMES.len())];
     let mut value = scheme.as_bytes().to_vec();
     value.extend(token);
     if rng.random_bool(0.02) {
@@ -363,7 +384,7 @@ fn set(seed: &mut Seed, name: &str, value: &str) {
     seed.headers.push((name.to_owned(), value.to_owned()));
 }
 
-fn b64url(bytes: &[u8]) -> String {
+pub fn b64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {

@@ -6,9 +6,11 @@
 use serde_json::{json, Map, Value};
 use testkit::intelligence::inputs;
 use testkit::keys::Signer;
-use testkit::realtime::{body_of, category, events_path, fresh_key};
-use testkit::telephony::{message, messages_path, post_call_of, post_call_path, T0};
-use testkit::{Fixture, ORG_A};
+use testkit::realtime::{body_of, category, events_path, fresh_key, XML};
+use testkit::telephony::{
+    inbound_call, message, messages_path, post_call_of, post_call_path, routing_path, T0,
+};
+use testkit::{Answer, Fixture, ORG_A};
 
 /// The last millisecond of year 9999 (9999-12-31T23:59:59.999Z).
 const LAST_MILLI_OF_9999: u64 = 253_402_300_799_999;
@@ -139,6 +141,148 @@ async fn f2_numbers_dynamodb_cannot_hold_are_400_naming_the_field() {
     }
     let stored = fx.conversation_raw(ORG_A, &key).await;
     assert!(!stored.is_empty());
+}
+
+async fn post_xml(fx: &Fixture, method: &str, path: &str, xml: &str) -> Answer {
+    let token = fx.keys.token(Signer::Writer);
+    let request = fx
+        .http
+        .request(
+            reqwest::Method::from_bytes(method.as_bytes()).expect("a method"),
+            format!("{}{path}", fx.base_url),
+        )
+        .header("content-type", XML)
+        .header("authorization", format!("Bearer {token}"))
+        .body(xml.to_owned());
+    fx.send(request).await
+}
+
+/// One real-time category event in XML at `start` (a distinct event each: the same event
+/// again rewrites its item) with `details` as given.
+fn xml_event_with_details(start: u64, details: &str) -> String {
+    format!(
+        "<request><service>AmazonConnectContactLens</service><events>\
+         <type>IntelligenceSignal__Category</type><value>CustomerAngry</value>\
+         <startTime>{start}</startTime>{details}</events></request>"
+    )
+}
+
+/// `<details>` holding `levels` elements each inside the other, `inner` in the deepest, and
+/// every level repeated once (`<a>…</a><a/>`): XML's repetition makes a list, so each
+/// element level is two levels of the stored tree (an object holding a list).
+fn xml_repeated(levels: usize, inner: &str) -> String {
+    let mut xml = inner.to_owned();
+    for _ in 0..levels {
+        xml = format!("<a>{xml}</a><a/>");
+    }
+    format!("<details>{xml}</details>")
+}
+
+/// XML `details` arrive as elements, so their leaves are always text: `1e300` in XML is the
+/// string "1e300", stored as a DynamoDB string, never as a number (JSON `details` holding the
+/// string "1e300" are accepted alike). The tree XML makes is checked by the same rule as JSON's
+/// (`validate::storable_tree`, at most 30 levels, lists counted): repeated elements, which
+/// become lists, cannot take it past DynamoDB's nesting limit. The same for
+/// `flowInputParameters`, whose JSON-text form is parsed and checked as JSON.
+#[tokio::test]
+async fn f2_xml_details_are_stored_as_text_and_nested_by_the_json_rule() {
+    let fx = Fixture::new().await;
+    let key = fresh_key();
+    let numbers = "<details><x>1e300</x><y>5e-324</y><z><w>-1e-300</w><w>NaN</w></z></details>";
+    let answer = post_xml(
+        &fx,
+        "POST",
+        &events_path(&key),
+        &xml_event_with_details(1573503450, numbers),
+    )
+    .await;
+    answer.assert_xml(202);
+    let stored = fx.conversation_items(ORG_A, &key).await;
+    assert_eq!(stored.len(), 1);
+    // Read back through the SDK and serde_dynamo: a number attribute would come back a number.
+    assert_eq!(
+        stored[0].details,
+        Some(json!({"x": "1e300", "y": "5e-324", "z": {"w": ["-1e-300", "NaN"]}}))
+    );
+
+    // 15 repeated levels: 30 levels (accepted); 16: 32 (refused, as JSON's 31 is).
+    let answer = post_xml(
+        &fx,
+        "POST",
+        &events_path(&key),
+        &xml_event_with_details(1573503450 + 1, &xml_repeated(15, "1")),
+    )
+    .await;
+    answer.assert_xml(202);
+    let answer = post_xml(
+        &fx,
+        "POST",
+        &events_path(&key),
+        &xml_event_with_details(1573503450 + 2, &xml_repeated(16, "1")),
+    )
+    .await;
+    answer.assert_xml(400);
+    assert_eq!(answer.xml_error_fields(), ["events[0].details"]);
+    // Without repetition, the parser's 32 element levels (`details` is the third) leave
+    // `details` 29 levels of objects: 29 nested elements, the deepest holding text.
+    let mut deepest = "1".to_owned();
+    for _ in 0..29 {
+        deepest = format!("<n>{deepest}</n>");
+    }
+    let answer = post_xml(
+        &fx,
+        "POST",
+        &events_path(&key),
+        &xml_event_with_details(1573503450 + 3, &format!("<details>{deepest}</details>")),
+    )
+    .await;
+    answer.assert_xml(202);
+    let answer = post_xml(
+        &fx,
+        "POST",
+        &events_path(&key),
+        &xml_event_with_details(
+            1573503450 + 4,
+            &format!("<details><n>{deepest}</n></details>"),
+        ),
+    )
+    .await;
+    answer.assert_xml(400);
+    assert!(answer.body.contains("XML_PARSER_ERROR"), "{}", answer.body);
+    assert_eq!(fx.conversation_items(ORG_A, &key).await.len(), 3);
+
+    // flowInputParameters: elements are text; JSON text is JSON, with JSON's rule.
+    let id = fx.record_call(Signer::Writer, &inbound_call(&key)).await;
+    let omni = routing_path(&id, "omniFlow");
+    let answer = post_xml(
+        &fx,
+        "PATCH",
+        &omni,
+        "<omniFlow><dialedNumber>1</dialedNumber>\
+         <flowInputParameters><a>1e300</a></flowInputParameters></omniFlow>",
+    )
+    .await;
+    answer.assert_xml(200);
+    let answer = post_xml(
+        &fx,
+        "PATCH",
+        &omni,
+        r#"<omniFlow><dialedNumber>1</dialedNumber><flowInputParameters>{"a":1e300}</flowInputParameters></omniFlow>"#,
+    )
+    .await;
+    answer.assert_xml(400);
+    assert_eq!(answer.xml_error_fields(), ["flowInputParameters"]);
+    let routes: Vec<Value> = fx
+        .conversation_raw(ORG_A, &key)
+        .await
+        .into_iter()
+        .filter(|i| i["sk"].as_str().is_some_and(|sk| sk.starts_with("ROUTE#")))
+        .collect();
+    assert_eq!(routes.len(), 1, "{routes:?}");
+    assert_eq!(
+        routes[0]["request"]["flowInputParameters"],
+        json!({"a": "1e300"})
+    );
 }
 
 #[tokio::test]
