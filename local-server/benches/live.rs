@@ -40,7 +40,9 @@ async fn push_latency(
         client.subscribed(&token, &key).await;
         let arrivals = arrivals.clone();
         tokio::spawn(async move {
-            while let Received::Message(m) = client.next(Duration::from_secs(60)).await {
+            // Long enough to outlast subscribing every other client (on moto, ~0.15 s each: a
+            // reader that gave up earlier would close its connection and drop its subscription).
+            while let Received::Message(m) = client.next(Duration::from_secs(900)).await {
                 let at = Instant::now();
                 if let Some(i) = m["value"].as_str().and_then(|v| v.strip_prefix('w')) {
                     let _ = arrivals.send((i.parse().expect("index"), at));
