@@ -169,7 +169,7 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rie", required=True, help="the aws-lambda-rie binary")
     parser.add_argument("--events", required=True, help="the events/ directory")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--invocations", type=int, default=1000)
     parser.add_argument("--size-of", choices=["arm64", "x86_64"], default="arm64",
                         help="which build's size to report (x86_64: scripts/profile-variants.sh)")

@@ -45,9 +45,10 @@ pub async fn load() -> SdkConfig {
     loader.load().await
 }
 
-/// A service client made when first used (or given ready-made, `From` a client).
+/// A service client made when first used (or given ready-made, `From` a client). Clones share
+/// it: the client is made once for all of them.
 pub struct OnFirstUse<C> {
-    client: OnceLock<C>,
+    client: Arc<OnceLock<C>>,
     make: Option<Arc<dyn Fn() -> C + Send + Sync>>,
 }
 
@@ -55,7 +56,7 @@ impl<C: 'static> OnFirstUse<C> {
     /// `make` runs once, when [`OnFirstUse::get`] is first called.
     pub fn new(make: impl Fn() -> C + Send + Sync + 'static) -> Self {
         Self {
-            client: OnceLock::new(),
+            client: Arc::new(OnceLock::new()),
             make: Some(Arc::new(make)),
         }
     }
@@ -77,13 +78,13 @@ impl<C: 'static> OnFirstUse<C> {
 impl<C> From<C> for OnFirstUse<C> {
     fn from(client: C) -> Self {
         Self {
-            client: OnceLock::from(client),
+            client: Arc::new(OnceLock::from(client)),
             make: None,
         }
     }
 }
 
-impl<C: Clone> Clone for OnFirstUse<C> {
+impl<C> Clone for OnFirstUse<C> {
     fn clone(&self) -> Self {
         Self {
             client: self.client.clone(),
