@@ -88,6 +88,8 @@ pub struct Report {
     pub inputs: u64,
     pub accepted: u64,
     pub refused: u64,
+    /// Real-time bodies the typed reading accepted, each checked against the tree reading.
+    pub typed_readings: u64,
     /// Each distinct finding once (its first input kept, shortened), with how often it came.
     pub findings: Vec<(String, u64)>,
     /// A sample of accepted items, for a real DynamoDB-compatible server.
@@ -278,6 +280,11 @@ impl Harness {
             .take(300)
             .collect::<String>();
         let is_action = request.uri().path().starts_with(shared::actions::BASE_PATH);
+        match readings_agree(&request) {
+            Ok(true) => report.typed_readings += 1,
+            Ok(false) => {}
+            Err(why) => report.finding(format!("{why} | {described} {body_text}")),
+        }
         let answered = catch_unwind(AssertUnwindSafe(|| {
             if is_action {
                 run_ready(shared::actions::handle(&self.actions, request))
@@ -329,6 +336,34 @@ fn apps(
         connect_tenant: None,
     };
     (telephony, actions)
+}
+
+/// A real-time events body read straight into typed events (`realtime::read_typed`) is read
+/// exactly as the tree reading reads it, whatever the body: the typed reading may only give up.
+/// `Ok(true)` when the typed reading accepted the body (and agreed).
+fn readings_agree(request: &Request<Bytes>) -> Result<bool, String> {
+    use shared::telephony::realtime;
+    if !request
+        .uri()
+        .path()
+        .ends_with("/realtimeConversationEvents")
+    {
+        return Ok(false);
+    }
+    let Some(typed) = realtime::read_typed(request.body()) else {
+        return Ok(false);
+    };
+    let tree = serde_json::from_slice(request.body())
+        .map_err(|e| format!("typed reading accepted what is not JSON ({e})"))?;
+    match realtime::parse(tree, shared::format::Format::Json) {
+        Ok(tree) if tree == typed => Ok(true),
+        Ok(tree) => Err(format!(
+            "typed reading {typed:?} differs from tree reading {tree:?}"
+        )),
+        Err(e) => Err(format!(
+            "typed reading accepted what the tree reading refuses: {e}"
+        )),
+    }
 }
 
 /// A `2xx` or `4xx` whose body is in the answer's format and, for an error, the Salesforce

@@ -37,11 +37,12 @@ fn main() {
         let report = harness.run(target, seed, inputs);
         let secs = started.elapsed().as_secs_f64();
         println!(
-            "{:8} {:>10} inputs ({} accepted, {} refused) in {secs:.0} s, {:.0}/s, {} finding(s)",
+            "{:8} {:>10} inputs ({} accepted, {} refused, {} typed reading(s)) in {secs:.0} s, {:.0}/s, {} finding(s)",
             target.name(),
             report.inputs,
             report.accepted,
             report.refused,
+            report.typed_readings,
             report.inputs as f64 / secs,
             report.findings.len()
         );

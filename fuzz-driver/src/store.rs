@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use shared::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 use shared::store::items::{
-    token_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem, VoiceCallItems, TOKEN_ITEM,
+    conversation_pk, token_pk, MessageItem, PostCallItem, SignalItem, TokenIdItem, VoiceCallItems,
+    TOKEN_ITEM,
 };
 use shared::store::memory::MemoryStore;
 use shared::store::updates::update_attributes;
@@ -102,8 +103,9 @@ impl Shared {
 
 impl TelephonyStore for CheckingStore {
     async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
-        for event in batch.events {
-            let item = SignalItem::new(&batch, event, batch.received_at);
+        let pk = conversation_pk(batch.org, batch.conversation);
+        for event in &batch.events {
+            let item = SignalItem::new(&batch, &pk, event.clone(), batch.received_at);
             self.check("signal", &item);
             self.record(batch.org, batch.conversation, |r| r.signals.push(item));
         }

@@ -20,11 +20,12 @@ fn budget(target: Target) -> u64 {
 
 fn assert_clean(target: Target, seed: u64, report: &Report) {
     println!(
-        "{:8} seed {seed}: {} inputs, {} accepted, {} refused, {} finding(s)",
+        "{:8} seed {seed}: {} inputs, {} accepted, {} refused, {} typed reading(s), {} finding(s)",
         target.name(),
         report.inputs,
         report.accepted,
         report.refused,
+        report.typed_readings,
         report.findings.len()
     );
     assert!(
@@ -44,6 +45,13 @@ fn assert_clean(target: Target, seed: u64, report: &Report) {
         target.name()
     );
     assert!(report.refused > 0, "{}: nothing was refused", target.name());
+    if target == Target::Json {
+        // The real-time bodies the typed reading accepted were compared with the tree reading.
+        assert!(
+            report.typed_readings > 0,
+            "json: the typed reading accepted no body"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

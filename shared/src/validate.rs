@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 use crate::error::{ApiError, FieldError};
 use crate::format::Format;
@@ -95,12 +95,19 @@ pub fn required<'a>(obj: &'a Map<String, Value>, name: &str) -> Check<&'a Value>
 /// A string of 1..=`max` characters; blank counts as missing.
 pub fn text(value: &Value, max: usize) -> Check<&str> {
     match value {
-        Value::String(s) if s.trim().is_empty() => Err(Refusal::Missing),
-        Value::String(s) if s.len() > max && s.chars().count() > max => {
-            invalid(format!("must be at most {max} characters"))
-        }
-        Value::String(s) => Ok(s),
+        Value::String(s) => text_str(s, max),
         _ => invalid("must be a string"),
+    }
+}
+
+/// [`text`] for a string already known to be one.
+pub fn text_str(s: &str, max: usize) -> Check<&str> {
+    if s.trim().is_empty() {
+        Err(Refusal::Missing)
+    } else if s.len() > max && s.chars().count() > max {
+        invalid(format!("must be at most {max} characters"))
+    } else {
+        Ok(s)
     }
 }
 
@@ -205,37 +212,63 @@ pub fn storable_f64(v: f64) -> bool {
 /// `max_depth` levels and holding only storable numbers (integers always are: at most 20
 /// digits). Checked without recursion, so no input can exhaust the stack.
 pub fn storable_tree(value: &Value, max_depth: usize) -> Check<()> {
-    let mut pending = vec![(value, 1usize)];
-    while let Some((value, depth)) = pending.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Number(n) => {
-                if n.as_f64().is_some_and(|f| !n.is_f64() || storable_f64(f)) {
-                    continue;
-                }
+    let mut pending = Vec::new();
+    let mut next = Some((value, 1usize));
+    while let Some((value, depth)) = next.take().or_else(|| pending.pop()) {
+        match value {
+            Value::Number(n) if !n.as_f64().is_some_and(|f| !n.is_f64() || storable_f64(f)) => {
                 return invalid("numbers must be 0 or of a magnitude between 1e-130 and 9.99e125");
             }
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        if depth > max_depth {
-            return invalid(format!("must be nested at most {max_depth} levels deep"));
+            Value::Array(items) => {
+                if depth > max_depth {
+                    return invalid(format!("must be nested at most {max_depth} levels deep"));
+                }
+                pending.extend(items.iter().map(|child| (child, depth + 1)));
+            }
+            Value::Object(map) => {
+                if depth > max_depth {
+                    return invalid(format!("must be nested at most {max_depth} levels deep"));
+                }
+                pending.extend(map.values().map(|child| (child, depth + 1)));
+            }
+            _ => {}
         }
-        pending.extend(children.map(|child| (child, depth + 1)));
     }
     Ok(())
 }
 
+/// A leaf that may hold a number: a JSON number, or a string (XML's only kind of leaf).
+#[derive(Debug, Clone, Copy)]
+pub enum Scalar<'a> {
+    Number(&'a Number),
+    Text(&'a str),
+}
+
+impl<'a> Scalar<'a> {
+    pub fn of(value: &'a Value) -> Option<Self> {
+        match value {
+            Value::Number(n) => Some(Self::Number(n)),
+            Value::String(s) => Some(Self::Text(s)),
+            _ => None,
+        }
+    }
+}
+
 /// A finite decimal given as a JSON number or a string, as exact decimal text.
 pub fn decimal_text(value: &Value) -> Option<Cow<'_, str>> {
+    decimal_scalar(Scalar::of(value)?)
+}
+
+/// [`decimal_text`] of a leaf already known to be a number or a string.
+pub fn decimal_scalar(value: Scalar<'_>) -> Option<Cow<'_, str>> {
     let text: Cow<'_, str> = match value {
-        Value::Number(n) if n.is_f64() => {
+        Scalar::Number(n) if n.is_f64() => {
             // Shortest round-trip form: 400.125 stays "400.125", so rounding is decimal.
             let f = n.as_f64()?;
             f.is_finite().then(|| f.to_string())?.into()
         }
-        Value::Number(n) => n.to_string().into(),
-        Value::String(s) => {
+        Scalar::Number(n) => n.to_string().into(),
+        Scalar::Text(s) => {
             let s = s.trim();
             if is_plain_decimal(s) {
                 s.into()
@@ -245,7 +278,6 @@ pub fn decimal_text(value: &Value) -> Option<Cow<'_, str>> {
                 f.is_finite().then(|| f.to_string())?.into()
             }
         }
-        _ => return None,
     };
     is_plain_decimal(&text).then_some(text)
 }

@@ -167,15 +167,16 @@ impl KeyRegistry {
         if usable.peek().is_none() {
             return Err(AuthError::AlgorithmNotAllowed);
         }
-        // The first key whose signature matches wins; any other failure is final.
-        let (claims, allow_token_reuse) = usable
-            .map(|k| k.verify(token).map(|c| (c, k.allow_token_reuse)))
+        // The first key whose signature matches wins; any other failure is final. The claims
+        // read above are then verified: the signature covers those very bytes.
+        let allow_token_reuse = usable
+            .map(|k| k.verify_signature(token).map(|()| k.allow_token_reuse))
             .find(|r| !matches!(r, Err(AuthError::InvalidSignature)))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
 
         let expires_at = jwt::check_claims(&claims, now, &self.audiences)?;
         Ok(Verified {
-            // Both are present: the unverified claims had them, and these are the same bytes.
+            // Both are present: checked above.
             org_id: claims.iss.unwrap_or_default(),
             subject: claims.sub.unwrap_or_default(),
             jti: claims.jti,

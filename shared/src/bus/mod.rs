@@ -66,40 +66,7 @@ pub enum PublishError {
     Unavailable,
 }
 
-/// The `detail` of one published signal: what an EventBridge rule matches on. A sentiment's
-/// `value` is a JSON number so that numeric rules (`value < -500`) work.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignalDetail<'a> {
-    pub tenant: &'a str,
-    pub vendor_call_key: &'a str,
-    pub conversation_key: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<&'a str>,
-    pub service: &'a str,
-    pub persist: bool,
-    /// Same for every retry of the same event: consumers can drop duplicates on it.
-    pub event_key: &'a str,
-    #[serde(rename = "type")]
-    pub signal_type: &'static str,
-    pub value: SignalValue<'a>,
-    pub start_time: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub score: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub participant: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<&'a Value>,
-}
-
-/// A category's name, or a sentiment as a number.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(untagged)]
-pub enum SignalValue<'a> {
-    Text(&'a str),
-    Number(f64),
-}
-
+/// Where a request's signals were accepted.
 pub struct DetailContext<'a> {
     pub org: &'a OrgId,
     pub vendor_call_key: &'a VendorCallKey,
@@ -109,15 +76,74 @@ pub struct DetailContext<'a> {
     pub persist: bool,
 }
 
-impl<'a> SignalDetail<'a> {
-    pub fn new(ctx: &DetailContext<'a>, event: &'a SignalEvent, event_key: &'a str) -> Self {
-        Self {
+/// The fields a signal's `detail` starts with: the same for every signal of a request.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestFields<'a> {
+    tenant: &'a str,
+    vendor_call_key: &'a str,
+    conversation_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+    service: &'a str,
+    persist: bool,
+}
+
+/// The fields of a signal's `detail` that are the signal's own.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignalFields<'a> {
+    /// Same for every retry of the same event: consumers can drop duplicates on it.
+    event_key: &'a str,
+    #[serde(rename = "type")]
+    signal_type: &'static str,
+    value: SignalValue<'a>,
+    start_time: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    participant: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Value>,
+}
+
+/// A category's name, or a sentiment as a number.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(untagged)]
+enum SignalValue<'a> {
+    Text(&'a str),
+    Number(f64),
+}
+
+/// Writes the `detail` of each published signal of one request: what an EventBridge rule
+/// matches on. One JSON object: the request's fields (`tenant`, `vendorCallKey`,
+/// `conversationKey`, `provider`, `service`, `persist`), serialised once for the request, then
+/// the signal's (`eventKey`, `type`, `value`, `startTime`, `score`, `participant`, `details`).
+/// A sentiment's `value` is a JSON number so that numeric rules (`value < -500`) work.
+pub struct SignalDetails {
+    /// The request's fields as an object not yet closed: `{"tenant":…,"persist":true`.
+    opening: Vec<u8>,
+}
+
+impl SignalDetails {
+    pub fn new(ctx: &DetailContext<'_>) -> Result<Self, PublishError> {
+        let mut opening = Vec::with_capacity(256);
+        let fields = RequestFields {
             tenant: ctx.org.as_str(),
             vendor_call_key: ctx.vendor_call_key.as_str(),
             conversation_key: ctx.conversation_key,
             provider: ctx.provider,
             service: ctx.service,
             persist: ctx.persist,
+        };
+        serde_json::to_writer(&mut opening, &fields).map_err(unserialisable)?;
+        opening.pop(); // its closing brace
+        Ok(Self { opening })
+    }
+
+    /// The `IntelligenceSignal` event of `event`, identified by `event_key`.
+    pub fn event(&self, event: &SignalEvent, event_key: &str) -> Result<BusEvent, PublishError> {
+        let fields = SignalFields {
             event_key,
             signal_type: event.signal.type_name(),
             value: match &event.signal {
@@ -128,7 +154,50 @@ impl<'a> SignalDetail<'a> {
             score: event.score.map(|s| s.get()),
             participant: event.participant.map(|p| p.as_str()),
             details: event.details.as_ref(),
-        }
+        };
+        let mut json = Vec::with_capacity(self.opening.len() + 256);
+        json.extend_from_slice(&self.opening);
+        json.push(b',');
+        // The signal's fields continue the object: their own opening brace is left out.
+        serde_json::to_writer(Continuing::new(&mut json), &fields).map_err(unserialisable)?;
+        Ok(BusEvent {
+            detail_type: SIGNAL_DETAIL_TYPE,
+            detail: String::from_utf8(json).expect("serde_json writes UTF-8"),
+        })
+    }
+}
+
+fn unserialisable(e: serde_json::Error) -> PublishError {
+    tracing::error!(error = %e, "bus detail did not serialise");
+    PublishError::Unavailable
+}
+
+/// Appends all it is given but the first byte.
+struct Continuing<'a> {
+    out: &'a mut Vec<u8>,
+    skip: bool,
+}
+
+impl<'a> Continuing<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        Self { out, skip: true }
+    }
+}
+
+impl std::io::Write for Continuing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let kept = if self.skip && !buf.is_empty() {
+            self.skip = false;
+            &buf[1..]
+        } else {
+            buf
+        };
+        self.out.extend_from_slice(kept);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -138,4 +207,64 @@ pub trait EventPublisher: Send + Sync {
         &self,
         events: Vec<BusEvent>,
     ) -> impl Future<Output = Result<(), PublishError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Participant, Score, Sentiment};
+    use serde_json::json;
+
+    #[test]
+    fn a_signal_detail_is_one_object_of_the_request_and_the_signal_fields() {
+        let org = OrgId::new("00D\"q");
+        let key = VendorCallKey::parse("k\u{e9}").unwrap();
+        let ctx = |provider| DetailContext {
+            org: &org,
+            vendor_call_key: &key,
+            conversation_key: "conv",
+            provider,
+            service: "svc",
+            persist: false,
+        };
+        let sentiment = SignalEvent {
+            signal: Signal::Sentiment(Sentiment::from_hundredths(-51250).unwrap()),
+            start_time: 7,
+            score: Score::new(0.5),
+            participant: Some(Participant::Customer),
+            details: Some(json!({"a": [1, "b"]})),
+        };
+        let detail = SignalDetails::new(&ctx(Some("amazon-connect")))
+            .unwrap()
+            .event(&sentiment, "id1")
+            .unwrap();
+        assert_eq!(detail.detail_type, SIGNAL_DETAIL_TYPE);
+        let parsed: Value = serde_json::from_str(&detail.detail).unwrap();
+        assert_eq!(
+            parsed,
+            json!({"tenant": "00D\"q", "vendorCallKey": "k\u{e9}", "conversationKey": "conv",
+                   "provider": "amazon-connect", "service": "svc", "persist": false,
+                   "eventKey": "id1", "type": "IntelligenceSignal__Sentiment", "value": -512.5,
+                   "startTime": 7, "score": 0.5, "participant": "CUSTOMER",
+                   "details": {"a": [1, "b"]}})
+        );
+        let category = SignalEvent {
+            signal: Signal::Category("Angry".into()),
+            start_time: 8,
+            score: None,
+            participant: None,
+            details: None,
+        };
+        let detail = SignalDetails::new(&ctx(None))
+            .unwrap()
+            .event(&category, "id2")
+            .unwrap()
+            .detail;
+        assert_eq!(
+            detail,
+            "{\"tenant\":\"00D\\\"q\",\"vendorCallKey\":\"k\u{e9}\",\"conversationKey\":\"conv\",\
+             \"service\":\"svc\",\"persist\":false,\"eventKey\":\"id2\",\
+             \"type\":\"IntelligenceSignal__Category\",\"value\":\"Angry\",\"startTime\":8}"
+        );
+    }
 }

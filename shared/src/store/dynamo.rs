@@ -189,10 +189,12 @@ impl DynamoStore {
 }
 
 impl TelephonyStore for DynamoStore {
-    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
+    async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<(), StoreError> {
         let expires_at = batch.received_at + self.retention_secs;
-        let items = batch.events.iter().map(|event| {
-            let item = SignalItem::new(&batch, event, expires_at);
+        let pk = conversation_pk(batch.org, batch.conversation);
+        let events = std::mem::take(&mut batch.events);
+        let items = events.into_iter().map(|event| {
+            let item = SignalItem::new(&batch, &pk, event, expires_at);
             (item.sk.clone(), item)
         });
         self.batch_write(put_requests(items)?).await?;

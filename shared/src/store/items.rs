@@ -89,7 +89,23 @@ pub fn signal_identity(org: &OrgId, conversation: &ConversationKey, event: &Sign
 
 /// Sort keys order signals by start time; the identity keeps equal times apart.
 pub fn signal_sk(event: &SignalEvent, identity: &str) -> String {
-    format!("SIG#{:020}#{identity}", event.start_time)
+    let mut sk = String::with_capacity(25 + identity.len());
+    sk.push_str("SIG#");
+    push_padded(&mut sk, event.start_time);
+    sk.push('#');
+    sk.push_str(identity);
+    sk
+}
+
+/// `n` as 20 decimal digits, zero-padded (`format!("{n:020}")` without the formatter).
+fn push_padded(out: &mut String, n: u64) {
+    let mut digits = [b'0'; 20];
+    let mut rest = n;
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    out.push_str(std::str::from_utf8(&digits).expect("ASCII digits"));
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,15 +138,22 @@ pub struct SignalItem {
 }
 
 impl SignalItem {
+    /// The item of `event`, one of `batch`'s (taken out of it). `pk` is the batch's
+    /// [`conversation_pk`], made once for all its items.
     pub fn new(
         batch: &super::SignalBatch<'_>,
-        event: &super::IdentifiedSignal,
+        pk: &str,
+        event: super::IdentifiedSignal,
         expires_at: u64,
     ) -> Self {
         let super::IdentifiedSignal { identity, event } = event;
+        let sentiment = match event.signal {
+            Signal::Sentiment(s) => Some(s.as_f64()),
+            Signal::Category(_) => None,
+        };
         Self {
-            pk: conversation_pk(batch.org, batch.conversation),
-            sk: signal_sk(event, identity),
+            pk: pk.to_owned(),
+            sk: signal_sk(&event, &identity),
             item_type: SIGNAL_ITEM.to_owned(),
             org_id: batch.org.to_string(),
             conversation_key: batch.conversation.as_str().to_owned(),
@@ -138,15 +161,15 @@ impl SignalItem {
             service: batch.service.to_owned(),
             provider: batch.provider.map(str::to_owned),
             signal_type: event.signal.type_name().to_owned(),
-            value: event.signal.value_text(),
-            sentiment: match event.signal {
-                Signal::Sentiment(s) => Some(s.as_f64()),
-                Signal::Category(_) => None,
+            value: match event.signal {
+                Signal::Category(name) => name,
+                sentiment => sentiment.value_text(),
             },
+            sentiment,
             start_time: event.start_time,
             score: event.score.map(|s| s.get()),
             participant: event.participant.map(|p| p.as_str().to_owned()),
-            details: event.details.clone(),
+            details: event.details,
             received_at: batch.received_at,
             expires_at,
         }
@@ -473,6 +496,31 @@ mod tests {
     }
 
     #[test]
+    fn identities_stay_what_they_were_written_as() {
+        // Stored sort keys and published event keys: a retry of an event stored by an earlier
+        // version must land on the same item.
+        let (org, conv) = (OrgId::new("00D1"), ConversationKey::stored("c".into()));
+        let angry = event(
+            Signal::Category("Angry".into()),
+            1573503450,
+            Some(Participant::Agent),
+        );
+        assert_eq!(
+            signal_identity(&org, &conv, &angry),
+            "02d670ec45b03df23609cbd734368856"
+        );
+        let sentiment = event(
+            Signal::Sentiment(Sentiment::from_hundredths(-51250).unwrap()),
+            7,
+            Some(Participant::Customer),
+        );
+        assert_eq!(
+            signal_identity(&org, &conv, &sentiment),
+            "129e494ce3c7ebb43f2a036fe06ffc4d"
+        );
+    }
+
+    #[test]
     fn identity_ignores_score_and_details_but_not_participant() {
         let a = event(Signal::Category("CustomerAngry".into()), 5, None);
         let mut b = a.clone();
@@ -519,5 +567,9 @@ mod tests {
         };
         assert!(s(9) < s(10));
         assert!(s(1573503450) < s(16898867880000));
+        for t in [0, 9, 1573503450, u64::MAX] {
+            let e = event(Signal::Category("A".into()), t, None);
+            assert_eq!(signal_sk(&e, "id"), format!("SIG#{t:020}#id"));
+        }
     }
 }

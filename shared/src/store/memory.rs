@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use super::items::{
-    token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem, VoiceCallItems,
+    conversation_pk, token_pk, vendor_key_pk, voice_call_pk, MessageItem, PostCallItem, SignalItem,
+    VoiceCallItems,
 };
 use super::updates::update_attributes;
 use super::{
@@ -59,11 +60,13 @@ impl MemoryStore {
 }
 
 impl TelephonyStore for MemoryStore {
-    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
+    async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<(), StoreError> {
         let expires_at = batch.received_at + self.retention_secs;
+        let pk = conversation_pk(batch.org, batch.conversation);
+        let events = std::mem::take(&mut batch.events);
         self.with(|t| {
-            for event in batch.events {
-                let item = SignalItem::new(&batch, event, expires_at);
+            for event in events {
+                let item = SignalItem::new(&batch, &pk, event, expires_at);
                 t.signals.insert((item.pk.clone(), item.sk.clone()), item);
             }
         });

@@ -25,15 +25,16 @@ pub enum StoreError {
     Unavailable,
 }
 
-/// Real-time signals of one request, bound for one conversation.
-#[derive(Debug, Clone, Copy)]
+/// Real-time signals of one request, bound for one conversation. The store takes the events:
+/// their names and details move into the stored items.
+#[derive(Debug, Clone)]
 pub struct SignalBatch<'a> {
     pub org: &'a OrgId,
     pub conversation: &'a ConversationKey,
     pub vendor_call_key: &'a VendorCallKey,
     pub service: &'a str,
     pub provider: Option<&'a str>,
-    pub events: &'a [IdentifiedSignal],
+    pub events: Vec<IdentifiedSignal>,
     /// Unix seconds at which the request was accepted.
     pub received_at: u64,
 }

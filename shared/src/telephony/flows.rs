@@ -5,12 +5,10 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::{both, key_and_body, messages, post_call, realtime, Caller};
+use super::{both, key_and_body, messages, post_call, Caller};
 use crate::app::{App, Store};
 use crate::bus::details::{self, Origin};
-use crate::bus::{
-    BusEvent, DetailContext, EventPublisher, PublishError, SignalDetail, SIGNAL_DETAIL_TYPE,
-};
+use crate::bus::{BusEvent, DetailContext, EventPublisher, PublishError, SignalDetails};
 use crate::error::ApiError;
 use crate::model::{ConversationKey, OrgId, RealtimeEvents, VendorCallKey};
 use crate::respond;
@@ -33,16 +31,10 @@ pub(super) async fn claimed<S: Store, T>(
 pub(super) async fn realtime_events<S: Store, B: EventPublisher>(
     app: &App<S, B>,
     caller: Caller,
-    body: Value,
+    parsed: Result<RealtimeEvents, ApiError>,
     raw_key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let (key, conversation, parsed) = key_and_body(
-        &caller,
-        &app.store,
-        raw_key,
-        realtime::parse(body, caller.format),
-    )
-    .await?;
+    let (key, conversation, parsed) = key_and_body(&caller, &app.store, raw_key, parsed).await?;
     let accepted = Accepted {
         org: &caller.org,
         key: &key,
@@ -69,7 +61,8 @@ pub(crate) struct Accepted<'a> {
 }
 
 /// Stores (when `persist`) and then publishes validated real-time events; answers their event
-/// keys. Publishing after storing means an event on the bus always refers to stored data.
+/// keys. Publishing after storing means an event on the bus always refers to stored data (the
+/// bus events are written first, so that the store can take the events).
 pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
     app: &App<S, B>,
     at: &Accepted<'_>,
@@ -80,21 +73,6 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         .into_iter()
         .map(|event| IdentifiedSignal::new(at.org, at.conversation, event))
         .collect();
-    if parsed.persist {
-        let batch = SignalBatch {
-            org: at.org,
-            conversation: at.conversation,
-            vendor_call_key: at.key,
-            service: &parsed.service,
-            provider: at.provider,
-            events: &events,
-            received_at: at.now,
-        };
-        app.store
-            .put_signals(batch)
-            .await
-            .map_err(|_| ApiError::Unavailable)?;
-    }
     let ctx = DetailContext {
         org: at.org,
         vendor_call_key: at.key,
@@ -103,26 +81,39 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         service: &parsed.service,
         persist: parsed.persist,
     };
+    let writer = SignalDetails::new(&ctx).map_err(|_| ApiError::Unavailable)?;
     let details = events
         .iter()
-        .map(|e| {
-            BusEvent::new(
-                SIGNAL_DETAIL_TYPE,
-                &SignalDetail::new(&ctx, &e.event, &e.identity),
-            )
-        })
+        .map(|e| writer.event(&e.event, &e.identity))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ApiError::Unavailable)?;
+    let count = events.len();
+    let keys: Vec<String> = events.iter().map(|e| e.identity.clone()).collect();
+    if parsed.persist {
+        let batch = SignalBatch {
+            org: at.org,
+            conversation: at.conversation,
+            vendor_call_key: at.key,
+            service: &parsed.service,
+            provider: at.provider,
+            events,
+            received_at: at.now,
+        };
+        app.store
+            .put_signals(batch)
+            .await
+            .map_err(|_| ApiError::Unavailable)?;
+    }
     app.bus
         .publish(details)
         .await
         .map_err(|_| ApiError::Unavailable)?;
     tracing::info!(
-        events = events.len(),
+        events = count,
         persist = parsed.persist,
         "real-time events accepted"
     );
-    Ok(events.into_iter().map(|e| e.identity).collect())
+    Ok(keys)
 }
 
 fn transcript_accepted(caller: &Caller) -> Response<Bytes> {

@@ -153,6 +153,12 @@ async fn dispatch<S: Store, B: EventPublisher>(
         let (caller, body) = Caller::intake(&app.keys, request, operation.takes_body())?;
         return call_flows::routing_request(app, caller, body, raw_key, operation).await;
     }
+    if let Route::RealtimeEvents { raw_key } = route {
+        // The most frequent request: its body is read straight into typed events.
+        let caller = Caller::admit(&app.keys, request, true)?;
+        let parsed = realtime::read(request.body(), caller.format)?;
+        return flows::realtime_events(app, caller, parsed, raw_key).await;
+    }
     let (caller, body) = Caller::intake(&app.keys, request, true)?;
     let body = body.unwrap_or(Value::Null);
     match route {
@@ -160,12 +166,9 @@ async fn dispatch<S: Store, B: EventPublisher>(
         Route::UpdateVoiceCall { raw_key } => {
             call_flows::update_voice_call(app, caller, body, raw_key).await
         }
-        Route::Routing { .. } => unreachable!("answered above"),
         Route::BulkMessages => flows::bulk_messages(app, caller, body).await,
         Route::Messages { raw_key } => flows::message(app, caller, body, raw_key).await,
-        Route::RealtimeEvents { raw_key } => {
-            flows::realtime_events(app, caller, body, raw_key).await
-        }
+        Route::Routing { .. } | Route::RealtimeEvents { .. } => unreachable!("answered above"),
         Route::PostCallEvents { raw_key } => {
             flows::post_call_events(app, caller, body, raw_key).await
         }
@@ -190,29 +193,40 @@ impl Caller {
         request: &Request<Bytes>,
         read_body: bool,
     ) -> Result<(Self, Option<Value>), ApiError> {
+        let empty = request.body().iter().all(u8::is_ascii_whitespace);
+        let read_body = read_body && !(empty && request.method() == Method::PATCH);
+        let caller = Self::admit(keys, request, read_body)?;
+        let body = if read_body {
+            Some(caller.format.parse(request.body())?)
+        } else {
+            None
+        };
+        Ok((caller, body))
+    }
+
+    /// Token (401), then `Content-Type` (415) when the body is to be read; the body is left to
+    /// the caller.
+    fn admit(
+        keys: &KeyRegistry,
+        request: &Request<Bytes>,
+        read_body: bool,
+    ) -> Result<Self, ApiError> {
         let now = now_secs();
         let headers = request.headers();
         let token = authenticate(keys, headers, Permission::EventsWrite, now)?;
-        let empty = request.body().iter().all(u8::is_ascii_whitespace);
-        let format = if !read_body || (empty && request.method() == Method::PATCH) {
+        let format = if read_body {
+            Format::of_request(headers)?
+        } else {
             // Answers follow the request's format when it names one we speak.
             Format::of_request(headers).unwrap_or(Format::Json)
-        } else {
-            Format::of_request(headers)?
         };
-        let body = if !read_body || empty && request.method() == Method::PATCH {
-            None
-        } else {
-            Some(format.parse(request.body())?)
-        };
-        let caller = Self {
+        Ok(Self {
             org: OrgId::new(token.org_id.clone()),
             token,
             format,
             provider: provider(headers).map(str::to_owned),
             now,
-        };
-        Ok((caller, body))
+        })
     }
 
     pub fn provider(&self) -> Option<&str> {

@@ -6,13 +6,32 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::format::Format;
 use crate::model::{Participant, RealtimeEvents, Score, Sentiment, Signal, SignalEvent};
-use crate::validate::{self, field, Problems, Refusal};
+use crate::validate::{self, field, Check, Problems, Refusal, Scalar};
 
 pub const MAX_EVENTS: usize = 1000;
 const MAX_TEXT: usize = 255;
 /// Vendor `details` are kept as sent, within a bound that keeps every stored item far below
 /// DynamoDB's 400 KB and ten published events below EventBridge's 256 KB per `PutEvents`.
 pub const MAX_DETAILS_BYTES: usize = 16 * 1024;
+
+mod typed;
+
+/// Reads a request body: `Err` when it cannot be read at all (too large, or not JSON or XML),
+/// else what [`parse`] makes of it. A JSON body of the common shape is read straight into typed
+/// events ([`typed::read`]); anything else is read as a tree.
+pub fn read(body: &[u8], format: Format) -> Result<Result<RealtimeEvents, ApiError>, ApiError> {
+    if format == Format::Json && body.len() <= crate::format::MAX_BODY_BYTES {
+        if let Some(events) = typed::read(body) {
+            return Ok(Ok(events));
+        }
+    }
+    Ok(parse(format.parse(body)?, format))
+}
+
+/// The typed reading alone, for the fuzzer's check that it agrees with the tree reading.
+pub fn read_typed(body: &[u8]) -> Option<RealtimeEvents> {
+    typed::read(body)
+}
 
 /// Reads a request body (taken by value: category names and `details` move into the result).
 pub fn parse(body: Value, format: Format) -> Result<RealtimeEvents, ApiError> {
@@ -81,22 +100,11 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
     let before = problems.len();
 
     let participant_field = field(&obj, "participant");
-    let participant = participant_field.and_then(|v| {
-        let parsed = v.as_str().and_then(Participant::parse);
-        problems.take(
-            parsed.ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into())),
-            at("participant"),
-        )
-    });
+    let participant =
+        participant_field.and_then(|v| problems.take(participant(v.as_str()), at("participant")));
 
     let kind = problems.take(
-        validate::required(&obj, "type").and_then(|v| match v.as_str() {
-            Some(Signal::CATEGORY_TYPE) => Ok(Signal::CATEGORY_TYPE),
-            Some(Signal::SENTIMENT_TYPE) => Ok(Signal::SENTIMENT_TYPE),
-            _ => Err(Refusal::Invalid(
-                "must be IntelligenceSignal__Category or IntelligenceSignal__Sentiment".into(),
-            )),
-        }),
+        validate::required(&obj, "type").and_then(|v| kind(v.as_str())),
         at("type"),
     );
 
@@ -110,13 +118,9 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
             if participant_field.is_none() {
                 problems.missing(at("participant")());
             }
-            let sentiment = validate::decimal_text(v)
-                .and_then(|t| validate::hundredths_within(&t, 1000))
-                .and_then(Sentiment::from_hundredths)
-                .ok_or(Refusal::Invalid(
-                    "sentiment must be a number between -1000 and 1000".into(),
-                ));
-            problems.take(sentiment, at("value")).map(Signal::Sentiment)
+            problems
+                .take(sentiment(Scalar::of(v)), at("value"))
+                .map(Signal::Sentiment)
         }
     };
 
@@ -125,36 +129,9 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
         at("startTime"),
     );
 
-    let score = field(&obj, "score").and_then(|v| {
-        let score = validate::decimal_text(v)
-            .and_then(|t| t.parse::<f64>().ok())
-            .and_then(Score::new)
-            .ok_or(Refusal::Invalid(
-                "must be 0 or a number between 1e-130 and 1000".into(),
-            ));
-        problems.take(score, at("score"))
-    });
+    let score = field(&obj, "score").and_then(|v| problems.take(score(Scalar::of(v)), at("score")));
 
-    let details = match obj.remove("details") {
-        None | Some(Value::Null) => None,
-        // An empty XML element carries no details.
-        Some(Value::String(s)) if s.is_empty() => None,
-        Some(v @ Value::Object(_)) => {
-            if json_len(&v) > MAX_DETAILS_BYTES {
-                problems.invalid(at("details")(), "must be at most 16 KiB as JSON");
-            } else {
-                problems.take(
-                    validate::storable_tree(&v, validate::MAX_DETAILS_DEPTH),
-                    at("details"),
-                );
-            }
-            Some(v)
-        }
-        Some(_) => {
-            problems.invalid(at("details")(), "must be an object");
-            None
-        }
-    };
+    let details = problems.take(details(obj.remove("details")), at("details"));
 
     if problems.len() != before {
         return None;
@@ -164,8 +141,67 @@ fn event(value: Value, index: usize, problems: &mut Problems) -> Option<SignalEv
         start_time: start_time?,
         score,
         participant,
-        details,
+        details: details?,
     })
+}
+
+// The checks of single fields, shared by the tree reading above and the typed one of `typed`.
+
+fn participant(value: Option<&str>) -> Check<Participant> {
+    value
+        .and_then(Participant::parse)
+        .ok_or(Refusal::Invalid("must be AGENT or CUSTOMER".into()))
+}
+
+fn kind(value: Option<&str>) -> Check<&'static str> {
+    match value {
+        Some(Signal::CATEGORY_TYPE) => Ok(Signal::CATEGORY_TYPE),
+        Some(Signal::SENTIMENT_TYPE) => Ok(Signal::SENTIMENT_TYPE),
+        _ => Err(Refusal::Invalid(
+            "must be IntelligenceSignal__Category or IntelligenceSignal__Sentiment".into(),
+        )),
+    }
+}
+
+fn sentiment(value: Option<Scalar<'_>>) -> Check<Sentiment> {
+    value
+        .and_then(validate::decimal_scalar)
+        .and_then(|t| validate::hundredths_within(&t, 1000))
+        .and_then(Sentiment::from_hundredths)
+        .ok_or(Refusal::Invalid(
+            "sentiment must be a number between -1000 and 1000".into(),
+        ))
+}
+
+fn score(value: Option<Scalar<'_>>) -> Check<Score> {
+    value
+        .and_then(|v| match v {
+            // What its decimal text would parse back to: an integer's nearest `f64`, or the
+            // very `f64` whose shortest form the text is.
+            Scalar::Number(n) => n.as_f64(),
+            text => validate::decimal_scalar(text).and_then(|t| t.parse::<f64>().ok()),
+        })
+        .and_then(Score::new)
+        .ok_or(Refusal::Invalid(
+            "must be 0 or a number between 1e-130 and 1000".into(),
+        ))
+}
+
+/// Vendor `details`: an object kept as sent, within bounds; absent, null or an empty XML
+/// element carries none.
+fn details(value: Option<Value>) -> Check<Option<Value>> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(v @ Value::Object(_)) => {
+            if json_len(&v) > MAX_DETAILS_BYTES {
+                return Err(Refusal::Invalid("must be at most 16 KiB as JSON".into()));
+            }
+            validate::storable_tree(&v, validate::MAX_DETAILS_DEPTH)?;
+            Ok(Some(v))
+        }
+        Some(_) => Err(Refusal::Invalid("must be an object".into())),
+    }
 }
 
 /// The length of `value` as compact JSON, without building the text.
