@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::text::{normalise, PhraseMatcher};
+use super::text::{normalise, normalise_into, PhraseMatcher};
 
 pub const QUESTION: &str = "Question";
 pub const PRICING: &str = "Pricing";
@@ -48,6 +48,19 @@ pub const QUESTION_OPENERS: &[&str] = &[
     "should we",
     "shall we",
 ];
+
+/// The length of the longest of [`QUESTION_OPENERS`].
+const LONGEST_OPENER: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < QUESTION_OPENERS.len() {
+        if QUESTION_OPENERS[i].len() > longest {
+            longest = QUESTION_OPENERS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
 
 const PRICE_WORDS: &[&str] = &[
     "price",
@@ -185,17 +198,21 @@ impl TenantCategories {
         self.price_and_steps
             .each_match(&normalised, |c| hits[c] = true);
         self.keywords.each_match(&normalised, |c| hits[c] = true);
-        hits[QUESTION_INDEX] = super::text::sentences(text).any(Self::is_question);
+        let mut start = String::new();
+        hits[QUESTION_INDEX] =
+            super::text::sentences(text).any(|s| Self::is_question(s, &mut start));
         hits[PRICING_INDEX] |= mentions_money(text, &normalised);
     }
 
-    fn is_question(sentence: &str) -> bool {
+    /// `start` is a buffer for the sentence's first words.
+    fn is_question(sentence: &str, start: &mut String) -> bool {
         if sentence.ends_with('?') {
             return true;
         }
-        // An opener counts only at the very start of the sentence.
-        let normalised = normalise(sentence);
-        let words = &normalised[1..];
+        // An opener counts only at the very start of the sentence: only as much of it is
+        // normalised as the longest opener needs, with its spaces on both sides.
+        normalise_into(sentence, start, LONGEST_OPENER + 2);
+        let words = &start[1..];
         QUESTION_OPENERS.iter().any(|q| {
             words
                 .strip_prefix(q)
@@ -217,6 +234,10 @@ fn mentions_money(text: &str, normalised: &str) -> bool {
                 return true;
             }
         }
+    }
+    // The rest needs a number.
+    if !normalised.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
     }
     let tokens: Vec<&str> = normalised.split_whitespace().collect();
     tokens.windows(2).enumerate().any(|(i, w)| {

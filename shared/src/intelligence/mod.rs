@@ -17,13 +17,14 @@ use timeline::Timeline;
 
 use crate::store::ConversationRecord;
 
-/// The three outputs of the action, as the seed's sample names and orders them.
+/// The three outputs of the action, as the seed's sample names and orders them. Moments quote
+/// the conversation's record rather than copying from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Intelligence {
+pub struct Intelligence<'a> {
     pub conversation_insights: Vec<Insight>,
     pub conversation_intelligence: ConversationIntelligence,
-    pub moment_insights: Vec<MomentInsight>,
+    pub moment_insights: Vec<MomentInsight<'a>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,32 +37,37 @@ pub struct ConversationIntelligence {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MomentInsight {
+pub struct MomentInsight<'a> {
     pub category: String,
     pub insight_type_id: String,
     pub keyword: String,
-    pub moment_times: Vec<MomentTime>,
+    pub moment_times: Vec<MomentTime<'a>>,
 }
 
 /// One moment. Offsets are seconds from the conversation's start.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MomentTime {
+pub struct MomentTime<'a> {
     pub action: Option<String>,
     pub end_offset: f64,
-    pub entries: Vec<String>,
+    /// The one transcript entry of the moment (a list in the contract).
+    pub entries: [&'a str; 1],
     pub is_followup: bool,
     pub mention_id: usize,
     pub moment_offset: f64,
     pub needs_attention: bool,
-    pub sequences: Vec<usize>,
-    pub speaker_id: String,
-    pub speaker_role: Option<String>,
+    /// The entry's place in the transcript, from 1 (a list in the contract).
+    pub sequences: [usize; 1],
+    pub speaker_id: &'a str,
+    pub speaker_role: Option<&'a str>,
     pub start_offset: f64,
 }
 
 /// Computes the action's outputs for one conversation of a tenant with `categories`.
-pub fn compute(record: &ConversationRecord, categories: &TenantCategories) -> Intelligence {
+pub fn compute<'a>(
+    record: &'a ConversationRecord,
+    categories: &TenantCategories,
+) -> Intelligence<'a> {
     let timeline = Timeline::new(record);
     let moments = moments::detect(record, categories, &timeline);
     let insights = insights::compute(record, &timeline);

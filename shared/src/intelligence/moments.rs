@@ -11,11 +11,11 @@ const LEAD_IN_MILLIS: u64 = 5_000;
 /// A customer sentiment at or below this makes the moments around it need attention.
 pub const ATTENTION_SENTIMENT: f64 = -500.0;
 
-pub fn detect(
-    record: &ConversationRecord,
+pub fn detect<'a>(
+    record: &'a ConversationRecord,
     categories: &TenantCategories,
     timeline: &Timeline,
-) -> Vec<MomentInsight> {
+) -> Vec<MomentInsight<'a>> {
     let count = categories.categories.len();
     let mut found: Vec<Vec<(usize, u64, u64)>> = vec![Vec::new(); count];
     let mut hits = vec![false; count];
@@ -27,7 +27,7 @@ pub fn detect(
             }
         }
     }
-    let attention = attention_spans(record, categories, &found);
+    let attention = Attention::new(attention_spans(record, categories, &found));
 
     let mut insights: Vec<(usize, MomentInsight)> = found
         .into_iter()
@@ -45,16 +45,14 @@ pub fn detect(
                     MomentTime {
                         action: None,
                         end_offset: timeline.offset(end),
-                        entries: vec![message.content.clone()],
+                        entries: [&message.content],
                         is_followup: false,
                         mention_id,
                         moment_offset: timeline.offset(start),
-                        needs_attention: attention
-                            .iter()
-                            .any(|&(from, to)| from <= end && to >= window_start),
-                        sequences: vec![index + 1],
-                        speaker_id: message.participant_id.clone(),
-                        speaker_role: Some(message.sender_type.clone()),
+                        needs_attention: attention.overlaps(window_start, end),
+                        sequences: [index + 1],
+                        speaker_id: &message.participant_id,
+                        speaker_role: Some(&message.sender_type),
                         start_offset: timeline.offset(window_start),
                     }
                 })
@@ -71,6 +69,32 @@ pub fn detect(
     // In order of each category's first moment; the sort is stable, so ties keep category order.
     insights.sort_by_key(|(first, _)| *first);
     insights.into_iter().map(|(_, insight)| insight).collect()
+}
+
+/// Stretches of the call that need attention, sorted by start, each with the latest end among
+/// it and those before it: whether any overlaps a window is then a binary search, not a scan
+/// (a 2-hour call has thousands of moments and of spans).
+struct Attention {
+    /// (start, latest end so far), by start.
+    spans: Vec<(u64, u64)>,
+}
+
+impl Attention {
+    fn new(mut spans: Vec<(u64, u64)>) -> Self {
+        spans.sort_unstable();
+        let mut latest = 0;
+        for span in &mut spans {
+            latest = latest.max(span.1);
+            span.1 = latest;
+        }
+        Self { spans }
+    }
+
+    /// Whether a span (from, to) with `from <= end` and `to >= start` exists.
+    fn overlaps(&self, start: u64, end: u64) -> bool {
+        let starting_by_end = self.spans.partition_point(|&(from, _)| from <= end);
+        starting_by_end > 0 && self.spans[starting_by_end - 1].1 >= start
+    }
 }
 
 /// Stretches of the call (epoch ms) that need attention: a customer's sentiment at or below
@@ -112,4 +136,22 @@ fn attention_spans(
         .chain(post_call)
         .chain(alert_moments)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Attention;
+
+    #[test]
+    fn attention_overlaps_as_a_scan_of_the_spans_would_find() {
+        let spans = vec![(50, 60), (10, 20), (30, 100), (5, 7), (200, 200)];
+        let attention = Attention::new(spans.clone());
+        for start in (0..220).step_by(3) {
+            for end in (start..230).step_by(7) {
+                let scan = spans.iter().any(|&(from, to)| from <= end && to >= start);
+                assert_eq!(attention.overlaps(start, end), scan, "{start}..{end}");
+            }
+        }
+        assert!(!Attention::new(Vec::new()).overlaps(0, u64::MAX));
+    }
 }

@@ -9,9 +9,20 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// inside a word splits it ("I'll" → "i ll"), in the text and in phrases alike.
 pub fn normalise(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
+    normalise_into(text, &mut out, usize::MAX);
+    out
+}
+
+/// Writes [`normalise`]`(text)` into `out` (cleared first), or, once `out` holds at least `limit`
+/// bytes, as much of it as that: a prefix of the whole, for a check of how a text starts.
+pub fn normalise_into(text: &str, out: &mut String, limit: usize) {
+    out.clear();
     out.push(' ');
     let mut in_word = false;
     for c in text.chars() {
+        if out.len() >= limit {
+            return;
+        }
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
             in_word = true;
@@ -26,7 +37,6 @@ pub fn normalise(text: &str) -> String {
     if in_word {
         out.push(' ');
     }
-    out
 }
 
 /// A set of phrases, each tagged with the index of the category it belongs to.
@@ -83,6 +93,15 @@ mod tests {
         assert_eq!(normalise("I'll send it."), " i ll send it ");
         assert_eq!(normalise("$1,200 a month"), " 1 200 a month ");
         assert_eq!(normalise(""), " ");
+        let mut prefix = String::new();
+        for (text, limit) in [("What's ÉTÉ up, doc?", 4), ("What's ÉTÉ up", 9), ("Hi", 40)] {
+            normalise_into(text, &mut prefix, limit);
+            assert!(normalise(text).starts_with(&prefix), "{text} {limit}");
+            assert!(
+                prefix.len() >= limit.min(normalise(text).len()),
+                "{text} {limit}"
+            );
+        }
     }
 
     #[test]

@@ -419,21 +419,29 @@ pub fn read(record: &ConversationRecord) -> Vec<Sentence<'_>> {
             out.push(sentence(side, text));
         }
     }
-    let mut frequency: HashMap<&str, u32> = HashMap::with_capacity(out.len());
+    // Each distinct word numbered once, and every sentence's words as numbers in one list: the
+    // second pass counts without hashing again.
+    let mut numbers: HashMap<&str, u32> = HashMap::with_capacity(out.len());
+    let mut frequency: Vec<u32> = Vec::new();
+    let mut numbered: Vec<u32> = Vec::with_capacity(out.iter().map(|s| s.words.len()).sum());
     for s in &out {
         for w in s.words() {
-            *frequency.entry(w).or_insert(0) += 1;
+            let next = numbers.len() as u32;
+            let number = *numbers.entry(w).or_insert(next);
+            if number == next {
+                frequency.push(0);
+            }
+            frequency[number as usize] += 1;
+            numbered.push(number);
         }
     }
-    let topics: Vec<f64> = out
-        .iter()
-        .map(|s| {
-            let shared: u32 = s.words().map(|w| frequency[w] - 1).sum();
-            f64::from(shared) / s.words.len().max(1) as f64
-        })
-        .collect();
-    for (s, topic) in out.iter_mut().zip(topics) {
-        s.topic = topic;
+    drop(numbers);
+    let mut rest = numbered.as_slice();
+    for s in &mut out {
+        let (own, after) = rest.split_at(s.words.len());
+        rest = after;
+        let shared: u32 = own.iter().map(|&n| frequency[n as usize] - 1).sum();
+        s.topic = f64::from(shared) / s.words.len().max(1) as f64;
     }
     out
 }
@@ -445,7 +453,8 @@ fn sentence(side: Side, text: &str) -> Sentence<'_> {
     // Content words as spans of the normalised text: one allocation for the sentence, not one
     // a word.
     let mut content_words = 0;
-    let mut words: Vec<(u32, u32)> = Vec::new();
+    // Room for the words of a typical sentence, so the list is allocated once.
+    let mut words: Vec<(u32, u32)> = Vec::with_capacity(normalised.len() / 5);
     for word in normalised.split_whitespace() {
         if FILLER_SET.contains(word) {
             continue;
@@ -690,6 +699,10 @@ const RATE_UNITS: &[&str] = &[
 /// Amounts of money in `text`: a currency sign and its number, with a rate after it ("a month",
 /// "per user"); a number before a currency word; a percentage.
 pub fn amounts(text: &str) -> Vec<String> {
+    // Every amount has a digit: most sentences have none.
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -709,7 +722,7 @@ pub fn amounts(text: &str) -> Vec<String> {
             && bare
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
-        let word_after = next(1).is_some_and(|w| CURRENCY_WORDS.contains(&w.as_str()));
+        let word_after = numeric && next(1).is_some_and(|w| CURRENCY_WORDS.contains(&w.as_str()));
         if symbol || percent || (numeric && word_after) {
             let mut amount = bare.to_owned();
             let mut used = 1;
