@@ -16,27 +16,41 @@ pub fn normalise(text: &str) -> String {
 /// Writes [`normalise`]`(text)` into `out` (cleared first), or, once `out` holds at least `limit`
 /// bytes, as much of it as that: a prefix of the whole, for a check of how a text starts.
 pub fn normalise_into(text: &str, out: &mut String, limit: usize) {
-    out.clear();
-    out.push(' ');
+    // Built as bytes: ASCII, nearly all of a transcript, a byte at a time; other characters
+    // decoded one by one.
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    bytes.reserve(text.len() + 2);
+    bytes.push(b' ');
     let mut in_word = false;
-    for c in text.chars() {
-        if out.len() >= limit {
-            return;
+    let mut at = 0;
+    while at < text.len() && bytes.len() < limit {
+        let byte = text.as_bytes()[at];
+        let (word_char, width) = if byte.is_ascii() {
+            if byte.is_ascii_alphanumeric() {
+                bytes.push(byte.to_ascii_lowercase());
+            }
+            (byte.is_ascii_alphanumeric(), 1)
+        } else {
+            let c = text[at..].chars().next().expect("a character starts here");
+            if c.is_alphanumeric() {
+                let mut buffer = [0; 4];
+                for lower in c.to_lowercase() {
+                    bytes.extend_from_slice(lower.encode_utf8(&mut buffer).as_bytes());
+                }
+            }
+            (c.is_alphanumeric(), c.len_utf8())
+        };
+        if !word_char && in_word {
+            bytes.push(b' ');
         }
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-            in_word = true;
-        } else if !c.is_ascii() && c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-            in_word = true;
-        } else if in_word {
-            out.push(' ');
-            in_word = false;
-        }
+        in_word = word_char;
+        at += width;
     }
-    if in_word {
-        out.push(' ');
+    if in_word && at == text.len() {
+        bytes.push(b' ');
     }
+    *out = String::from_utf8(bytes).expect("built from whole characters");
 }
 
 /// A set of phrases, each tagged with the index of the category it belongs to.
@@ -101,6 +115,40 @@ mod tests {
                 prefix.len() >= limit.min(normalise(text).len()),
                 "{text} {limit}"
             );
+        }
+    }
+
+    /// Character by character, as `normalise` was first written.
+    fn reference(text: &str) -> String {
+        let mut out = String::from(" ");
+        let mut in_word = false;
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+                in_word = true;
+            } else if in_word {
+                out.push(' ');
+                in_word = false;
+            }
+        }
+        if in_word {
+            out.push(' ');
+        }
+        out
+    }
+
+    #[test]
+    fn byte_at_a_time_is_character_at_a_time() {
+        for text in [
+            "İstanbul ẞtraße: ÆON, naïve café… 😀 x²³ Ⅻ",
+            "  leading and trailing  ",
+            "e\u{301}t\u{e9}",
+            "日本語のテキスト、です。",
+            "ab",
+            "a",
+            "!",
+        ] {
+            assert_eq!(normalise(text), reference(text), "{text}");
         }
     }
 

@@ -763,7 +763,8 @@ pub fn names(text: &str) -> Vec<&str> {
         offset += piece.len();
         let word = piece.trim_end();
         let core = word.trim_matches(|c: char| !c.is_alphanumeric());
-        let core_start = start + word.find(core).unwrap_or(0);
+        // `core` is a subslice of `word`: where it starts there, without searching for it.
+        let core_start = start + (core.as_ptr() as usize - word.as_ptr() as usize);
         let capital = core.chars().next().is_some_and(char::is_uppercase)
             && !first
             && !matches!(core, "I" | "I'm" | "I've" | "I'll" | "I'd" | "OK" | "Okay")
