@@ -4,7 +4,9 @@
 # with its x86_64 size, cold start and peak memory (scripts/coldstart.py), and the real-time
 # handler bench's per-request time for the speed each choice costs. The README's "Release profile"
 # table comes from this. Slow: every variant is a full release build (~5-10 min on 2 cores).
-# Usage: scripts/profile-variants.sh [variant...]  (baseline fat-lto opt-s panic-abort)
+# Usage: scripts/profile-variants.sh [--measure-only] [variant...]  (baseline fat-lto opt-s
+# panic-abort). --measure-only measures the variants already built (target/variants), e.g. again on
+# a quieter machine: the builds themselves load it and disturb the timings.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,6 +18,11 @@ declare -A settings=(
   [opt-s]='opt-level="s"'
   [panic-abort]='panic="abort"'
 )
+measure_only=false
+if [ "${1:-}" = --measure-only ]; then
+  measure_only=true
+  shift
+fi
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(baseline fat-lto opt-s panic-abort)
 
@@ -27,11 +34,15 @@ for variant in "${variants[@]}"; do
   fi
   dir="$root/target/variants"
   echo "== $variant: ${settings[$variant]:-the release profile as it is}"
-  CARGO_TARGET_DIR="$dir" cargo build -q "${config[@]}" --profile "$profile" \
-    -p minimal-function -p ingest-events
+  if [ "$measure_only" = false ]; then
+    CARGO_TARGET_DIR="$dir" cargo build -q "${config[@]}" --profile "$profile" \
+      -p minimal-function -p ingest-events
+    CARGO_TARGET_DIR="$dir" cargo bench -q "${config[@]}" --profile "$profile" -p shared \
+      --bench handler --no-run 2>/dev/null
+  fi
   # The handler bench under the same settings (bench inherits from the profile it is given).
-  CARGO_TARGET_DIR="$dir" cargo bench -q "${config[@]}" --profile "$profile" -p shared \
-    --bench handler 2>/dev/null | tail -2
+  bench="$(ls -t "$dir/$profile/deps/"handler-* | grep -v '\.d$' | head -1)"
+  "$bench" | tail -2
   out="$dir/$profile"
   python3 scripts/coldstart.py --rie "$AWS_LAMBDA_RIE" --events "$root/events" --size-of x86_64 \
     --runs 15 --invocations 300 \
