@@ -157,6 +157,17 @@ async fn post_xml(fx: &Fixture, method: &str, path: &str, xml: &str) -> Answer {
     fx.send(request).await
 }
 
+/// Posts [`xml_event_with_details`] for `key`'s conversation.
+async fn post_details(fx: &Fixture, key: &str, start: u64, details: &str) -> Answer {
+    post_xml(
+        fx,
+        "POST",
+        &events_path(key),
+        &xml_event_with_details(start, details),
+    )
+    .await
+}
+
 /// One real-time category event in XML at `start` (a distinct event each: the same event
 /// again rewrites its item) with `details` as given.
 fn xml_event_with_details(start: u64, details: &str) -> String {
@@ -189,13 +200,7 @@ async fn f2_xml_details_are_stored_as_text_and_nested_by_the_json_rule() {
     let fx = Fixture::new().await;
     let key = fresh_key();
     let numbers = "<details><x>1e300</x><y>5e-324</y><z><w>-1e-300</w><w>NaN</w></z></details>";
-    let answer = post_xml(
-        &fx,
-        "POST",
-        &events_path(&key),
-        &xml_event_with_details(1573503450, numbers),
-    )
-    .await;
+    let answer = post_details(&fx, &key, 1573503450, numbers).await;
     answer.assert_xml(202);
     let stored = fx.conversation_items(ORG_A, &key).await;
     assert_eq!(stored.len(), 1);
@@ -206,21 +211,9 @@ async fn f2_xml_details_are_stored_as_text_and_nested_by_the_json_rule() {
     );
 
     // 15 repeated levels: 30 levels (accepted); 16: 32 (refused, as JSON's 31 is).
-    let answer = post_xml(
-        &fx,
-        "POST",
-        &events_path(&key),
-        &xml_event_with_details(1573503450 + 1, &xml_repeated(15, "1")),
-    )
-    .await;
+    let answer = post_details(&fx, &key, 1573503450 + 1, &xml_repeated(15, "1")).await;
     answer.assert_xml(202);
-    let answer = post_xml(
-        &fx,
-        "POST",
-        &events_path(&key),
-        &xml_event_with_details(1573503450 + 2, &xml_repeated(16, "1")),
-    )
-    .await;
+    let answer = post_details(&fx, &key, 1573503450 + 2, &xml_repeated(16, "1")).await;
     answer.assert_xml(400);
     assert_eq!(answer.xml_error_fields(), ["events[0].details"]);
     // Without repetition, the parser's 32 element levels (`details` is the third) leave
@@ -229,22 +222,19 @@ async fn f2_xml_details_are_stored_as_text_and_nested_by_the_json_rule() {
     for _ in 0..29 {
         deepest = format!("<n>{deepest}</n>");
     }
-    let answer = post_xml(
+    let answer = post_details(
         &fx,
-        "POST",
-        &events_path(&key),
-        &xml_event_with_details(1573503450 + 3, &format!("<details>{deepest}</details>")),
+        &key,
+        1573503450 + 3,
+        &format!("<details>{deepest}</details>"),
     )
     .await;
     answer.assert_xml(202);
-    let answer = post_xml(
+    let answer = post_details(
         &fx,
-        "POST",
-        &events_path(&key),
-        &xml_event_with_details(
-            1573503450 + 4,
-            &format!("<details><n>{deepest}</n></details>"),
-        ),
+        &key,
+        1573503450 + 4,
+        &format!("<details><n>{deepest}</n></details>"),
     )
     .await;
     answer.assert_xml(400);

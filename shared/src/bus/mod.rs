@@ -48,15 +48,23 @@ impl BusEvent {
     pub fn new(detail_type: &'static str, detail: &impl Serialize) -> Result<Self, PublishError> {
         // A detail is a few hundred bytes: one allocation instead of a growing buffer.
         let mut json = Vec::with_capacity(512);
-        serde_json::to_writer(&mut json, detail).map_err(|e| {
-            tracing::error!(error = %e, detail_type, "bus detail did not serialise");
-            PublishError::Unavailable
-        })?;
-        Ok(Self {
+        serde_json::to_writer(&mut json, detail).map_err(|e| unserialisable(detail_type, e))?;
+        Ok(Self::of_json(detail_type, json))
+    }
+
+    /// An event of a detail already written as JSON by serde_json.
+    fn of_json(detail_type: &'static str, json: Vec<u8>) -> Self {
+        Self {
             detail_type,
             detail: String::from_utf8(json).expect("serde_json writes UTF-8"),
-        })
+        }
     }
+}
+
+/// A detail that did not serialise: logged, and reported as the bus being unavailable.
+fn unserialisable(detail_type: &'static str, e: serde_json::Error) -> PublishError {
+    tracing::error!(error = %e, detail_type, "bus detail did not serialise");
+    PublishError::Unavailable
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +144,8 @@ impl SignalDetails {
             service: ctx.service,
             persist: ctx.persist,
         };
-        serde_json::to_writer(&mut opening, &fields).map_err(unserialisable)?;
+        serde_json::to_writer(&mut opening, &fields)
+            .map_err(|e| unserialisable(SIGNAL_DETAIL_TYPE, e))?;
         opening.pop(); // its closing brace
         Ok(Self { opening })
     }
@@ -159,17 +168,10 @@ impl SignalDetails {
         json.extend_from_slice(&self.opening);
         json.push(b',');
         // The signal's fields continue the object: their own opening brace is left out.
-        serde_json::to_writer(Continuing::new(&mut json), &fields).map_err(unserialisable)?;
-        Ok(BusEvent {
-            detail_type: SIGNAL_DETAIL_TYPE,
-            detail: String::from_utf8(json).expect("serde_json writes UTF-8"),
-        })
+        serde_json::to_writer(Continuing::new(&mut json), &fields)
+            .map_err(|e| unserialisable(SIGNAL_DETAIL_TYPE, e))?;
+        Ok(BusEvent::of_json(SIGNAL_DETAIL_TYPE, json))
     }
-}
-
-fn unserialisable(e: serde_json::Error) -> PublishError {
-    tracing::error!(error = %e, "bus detail did not serialise");
-    PublishError::Unavailable
 }
 
 /// Appends all it is given but the first byte.

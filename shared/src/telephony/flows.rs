@@ -87,7 +87,6 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         .map(|e| writer.event(&e.event, &e.identity))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ApiError::Unavailable)?;
-    let count = events.len();
     let keys: Vec<String> = events.iter().map(|e| e.identity.clone()).collect();
     if parsed.persist {
         let batch = SignalBatch {
@@ -109,7 +108,7 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         .await
         .map_err(|_| ApiError::Unavailable)?;
     tracing::info!(
-        events = count,
+        events = keys.len(),
         persist = parsed.persist,
         "real-time events accepted"
     );
