@@ -25,10 +25,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use shared::actions::ActionsApp;
 use shared::app::App;
-use shared::auth::KeyRegistry;
 use shared::bus::memory::MemoryBus;
 use shared::clock::now_secs;
-use shared::intelligence::InsightCategories;
 
 use seeds::{Seed, Signer};
 use store::CheckingStore;
@@ -327,13 +325,14 @@ fn apps(
     keys: &seeds::Keys,
     store: &CheckingStore,
 ) -> (App<CheckingStore, MemoryBus>, ActionsApp<CheckingStore>) {
-    let registry = || KeyRegistry::from_json(&keys.registry).expect("the registry loads");
-    let telephony = App::with_ports(registry(), store.clone(), MemoryBus::default());
+    let tenants = || {
+        shared::tenants::of_documents(&keys.registry, r#"{"categories":[]}"#, None)
+            .expect("the registry loads")
+    };
+    let telephony = App::with_ports(tenants(), store.clone(), MemoryBus::default());
     let actions = ActionsApp {
-        keys: registry(),
+        tenants: tenants(),
         store: store.clone(),
-        categories: InsightCategories::default(),
-        connect_tenant: None,
     };
     (telephony, actions)
 }

@@ -69,3 +69,25 @@ fn write_private(path: &Path, pem: &str) -> io::Result<()> {
     #[cfg(not(unix))]
     fs::write(path, pem)
 }
+
+/// The local admin token (CONTRACT §7): `ADMIN_TOKEN` when set, else the one kept in
+/// `dir/admin-token`, generated (32 random bytes, hex) on first use.
+pub fn admin_token(dir: &Path) -> io::Result<String> {
+    if let Ok(token) = std::env::var("ADMIN_TOKEN") {
+        if !token.trim().is_empty() {
+            return Ok(token.trim().to_owned());
+        }
+    }
+    let file = dir.join("admin-token");
+    if let Ok(token) = fs::read_to_string(&file) {
+        if !token.trim().is_empty() {
+            return Ok(token.trim().to_owned());
+        }
+    }
+    fs::create_dir_all(dir)?;
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&file, &token)?;
+    Ok(token)
+}

@@ -18,10 +18,13 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use shared::actions::ActionsApp;
 use shared::app::{App, Store};
+use shared::bus::eventbridge::EventBridgeBus;
 use shared::bus::EventPublisher;
 use shared::error::ApiError;
 use shared::format::{Format, MAX_BODY_BYTES};
 use shared::store::ConversationReader;
+use shared::tenants::admin::{self, AdminApp};
+use shared::tenants::dynamo::DynamoTenants;
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
@@ -36,6 +39,15 @@ pub struct Services<S, B, R> {
     pub telephony: App<S, B>,
     pub actions: ActionsApp<R>,
     pub live: Arc<live::LocalLive>,
+    /// The admin API (`/admin/v1`, the admin-api function's), opened by the admin token.
+    pub admin: Option<Admin>,
+}
+
+/// The admin API as `make run` serves it: the tenants table and the bus, and the token that
+/// stands in for AWS_IAM authorization (CONTRACT §7).
+pub struct Admin {
+    pub app: AdminApp<DynamoTenants, EventBridgeBus>,
+    pub token: String,
 }
 
 /// Accepts connections until `shutdown` completes.
@@ -157,6 +169,11 @@ async fn answer<S: Store, B: EventPublisher, R: ConversationReader>(
             .await
     } else if path.starts_with(shared::actions::BASE_PATH) {
         shared::actions::handle(&app.actions, request)
+            .instrument(span)
+            .await
+    } else if let (true, Some(admin)) = (path.starts_with(admin::BASE_PATH), &app.admin) {
+        let principal = admin::token_principal(request.headers(), &admin.token);
+        admin::handle(&admin.app, request, principal)
             .instrument(span)
             .await
     } else {

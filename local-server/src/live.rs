@@ -126,10 +126,9 @@ impl<B: EventPublisher> EventPublisher for LivePublisher<B> {
 /// `app` with its bus feeding the live channel too.
 pub fn publishing_live<S, B>(app: App<S, B>, live: Arc<LocalLive>) -> App<S, LivePublisher<B>> {
     App {
-        keys: app.keys,
+        tenants: app.tenants,
         store: app.store,
         bus: LivePublisher { bus: app.bus, live },
-        connect_tenant: app.connect_tenant,
     }
 }
 

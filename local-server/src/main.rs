@@ -1,22 +1,28 @@
 //! `make run`: the API on 127.0.0.1:$PORT against the DynamoDB and EventBridge endpoints in the
-//! environment (the moto server that `scripts/run.sh` starts). Creates the table and bus if
-//! missing. Without `TRUSTED_KEYS`/`TRUSTED_KEYS_FILE` it uses a generated dev key pair and
-//! prints a ready token and curl command. `local-server token` prints a fresh dev token. Follows
+//! environment (the moto server that `scripts/run.sh` starts). Creates the tables and bus if
+//! missing, and imports `TRUSTED_KEYS`/`TRUSTED_KEYS_FILE` (with `INSIGHT_CATEGORIES` and
+//! `SUMMARY_PROMPTS`) into the tenants table; without them it imports a generated dev key pair
+//! and prints a ready token and curl command. Serves the admin API with the admin token. `local-server token` prints a fresh dev token. Follows
 //! the table's stream to analyse ended conversations, as the analysis function does in AWS.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use local_server::dev_keys::{DevKeys, DEV_ORG};
+use local_server::dev_keys::{admin_token, DevKeys, DEV_ORG};
 use local_server::live::{publishing_live, LocalLive};
-use local_server::Services;
+use local_server::{Admin, Services};
 use shared::analysis::AwsAnalyser;
 use shared::app::{
     AwsActionsApp, AwsApp, AwsLiveApp, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS,
 };
 use shared::auth::KeyRegistry;
+use shared::aws_sdk::OnFirstUse;
+use shared::bus::eventbridge::EventBridgeBus;
 use shared::intelligence::InsightCategories;
+use shared::tenants::admin::AdminApp;
+use shared::tenants::dynamo::DynamoTenants;
+use shared::tenants::{import, Tenants};
 use tokio::net::TcpListener;
 
 const SEED_EXAMPLE: &str = r#"{"service":"AmazonConnectContactLens","events":[{"type":"IntelligenceSignal__Category","value":"OrderStatusCheckingHelp","startTime":1573503300},{"type":"IntelligenceSignal__Category","value":"CustomerAngry","startTime":1573503450}]}"#;
@@ -55,58 +61,73 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         event_source: env_or("EVENT_SOURCE", DEFAULT_EVENT_SOURCE),
         retention_days: env_or("RETENTION_DAYS", &DEFAULT_RETENTION_DAYS.to_string()).parse()?,
     };
+    let dev_dir = PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys"));
+    let tenants_table = env_or("TENANTS_TABLE", "voicecall-intelligence-local-tenants");
     let configured = std::env::var_os("TRUSTED_KEYS").is_some()
         || std::env::var_os("TRUSTED_KEYS_FILE").is_some();
-    // Each API gets its own registry, as each function loads its own.
-    let (keys, dev) = if configured {
-        (
-            [
-                KeyRegistry::from_env()?,
-                KeyRegistry::from_env()?,
-                KeyRegistry::from_env()?,
-            ],
-            None,
-        )
+    // The documents of earlier versions (or the dev key) imported into the tenants table, as
+    // `tenant-admin import` does for a deployed stack.
+    let now = shared::clock::rfc3339(shared::clock::now_millis());
+    let (records, dev) = if configured {
+        (import::records_from_env(&now)?, None)
     } else {
-        let dev = DevKeys::load_or_create(&PathBuf::from(env_or("DEV_KEYS_DIR", ".dev-keys")))?;
-        let doc = std::fs::read_to_string(&dev.registry_file)?;
+        let dev = DevKeys::load_or_create(&dev_dir)?;
+        let registry = KeyRegistry::from_json(&std::fs::read_to_string(&dev.registry_file)?)?;
+        let categories = InsightCategories::document_from_env()?;
         (
-            [
-                KeyRegistry::from_json(&doc)?,
-                KeyRegistry::from_json(&doc)?,
-                KeyRegistry::from_json(&doc)?,
-            ],
+            import::records(&registry, &categories, None, &now)?,
             Some(dev),
         )
     };
-    let [telephony_keys, actions_keys, live_keys] = keys;
-    let categories = InsightCategories::from_env()?;
 
     let sdk = shared::aws_sdk::load().await;
-    shared::provision::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &settings.table_name)
-        .await?;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    shared::provision::ensure_table(&dynamodb, &settings.table_name).await?;
+    shared::provision::ensure_tenants_table(&dynamodb, &tenants_table).await?;
     shared::provision::ensure_bus(
         &aws_sdk_eventbridge::Client::new(&sdk),
         &settings.event_bus_name,
     )
     .await?;
+    let tenant_store = DynamoTenants::new(dynamodb.clone(), &tenants_table);
+    let imported = import::into_store(&tenant_store, records, "import").await?;
+    if imported != import::Imported::default() {
+        println!(
+            "Imported into {tenants_table}: {} tenant(s) created, {} key(s) added",
+            imported.created, imported.keys_added
+        );
+    }
+    // Each API gets its own directory and cache, as each function has its own.
+    let tenants = || {
+        Tenants::new(
+            Arc::new(tenant_store.clone()),
+            shared::contact_flow::tenant_from_env(),
+        )
+    };
     // Post-call analysis: the table's stream followed in the background, each batch handed to the
     // analysis function's handler (as Lambda's event source mapping does in AWS).
-    let analyser = AwsAnalyser::new(&sdk, &settings, InsightCategories::from_env()?);
+    let analyser = AwsAnalyser::new(&sdk, &settings, tenants());
     shared::analysis::stream::spawn(&sdk, &settings.table_name, Arc::new(analyser)).await?;
     let live = LocalLive::start(
-        AwsLiveApp::new(
-            &sdk,
-            &settings.table_name,
-            live_keys,
-            InsightCategories::from_env()?,
-        ),
+        AwsLiveApp::new(&sdk, &settings.table_name, tenants()),
         std::time::Duration::from_secs(shared::live::IDLE_SECS),
     );
+    let admin = Admin {
+        app: AdminApp {
+            store: tenant_store.clone(),
+            bus: EventBridgeBus::new(
+                OnFirstUse::of(&sdk, aws_sdk_eventbridge::Client::new),
+                &settings.event_bus_name,
+                &settings.event_source,
+            ),
+        },
+        token: admin_token(&dev_dir)?,
+    };
     let app = Arc::new(Services {
-        telephony: publishing_live(AwsApp::new(&sdk, &settings, telephony_keys), live.clone()),
-        actions: AwsActionsApp::new(&sdk, &settings.table_name, actions_keys, categories),
+        telephony: publishing_live(AwsApp::new(&sdk, &settings, tenants()), live.clone()),
+        actions: AwsActionsApp::new(&sdk, &settings.table_name, tenants()),
         live,
+        admin: Some(admin),
     });
 
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
@@ -131,6 +152,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
              -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\\n  -d '{SEED_EXAMPLE}'\n"
         );
     }
+    println!(
+        "Admin API: http://{addr}/admin/v1 (Authorization: Bearer <token>; the token is \
+         ADMIN_TOKEN, else the file {}/admin-token)",
+        dev_dir.display()
+    );
     println!("Ctrl-C stops the server.");
     local_server::serve(listener, app, async {
         let _ = tokio::signal::ctrl_c().await;

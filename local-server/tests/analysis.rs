@@ -8,7 +8,6 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use shared::analysis::{AwsAnalyser, Outcome};
-use shared::intelligence::InsightCategories;
 use shared::model::{ConversationKey, OrgId, SenderType, TranscriptMessage, VendorCallKey};
 use shared::store::analysis::{AnalysisStore, NewAnalysis, ANALYSIS_SK, HEAD_SK};
 use shared::store::dynamo::DynamoStore;
@@ -25,9 +24,7 @@ fn fresh_key() -> String {
 }
 
 fn analyser(fx: &Fixture) -> AwsAnalyser {
-    let categories =
-        InsightCategories::from_json(testkit::keys::CATEGORIES).expect("test categories load");
-    AwsAnalyser::new(&fx.sdk, &fx.settings, categories)
+    AwsAnalyser::new(&fx.sdk, &fx.settings, fx.tenants())
 }
 
 fn store(fx: &Fixture) -> DynamoStore {
@@ -475,7 +472,22 @@ async fn a_finished_conversation_is_answered_with_two_requests_and_each_write_ad
         .expect("analysed");
     assert!(matches!(outcome, Outcome::Stored { .. }), "{outcome:?}");
 
+    // A cold instance reads its tenant once (the record, and the roster alongside); every
+    // later request within the cache's bound reads none.
     proxy.take_requests();
+    fx.intelligence_of(Signer::Reader, key.as_str()).await;
+    let mut first = proxy.take_requests();
+    first.sort();
+    assert_eq!(
+        first,
+        [
+            "DynamoDB_20120810.GetItem",
+            "DynamoDB_20120810.Query",
+            "DynamoDB_20120810.Query",
+            "DynamoDB_20120810.Query"
+        ],
+        "the first request of a tenant: its record, the roster, then the action's two"
+    );
     for record_id in [key.as_str(), id.as_str()] {
         fx.intelligence_of(Signer::Reader, record_id).await;
         // The recordId resolved (one Query), then the record and head (one Query).

@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use shared::actions::{results, ActionsApp, READ_CONCURRENCY};
-use shared::auth::KeyRegistry;
 use shared::format::Format;
-use shared::intelligence::InsightCategories;
 use shared::model::{ConversationKey, OrgId};
 use shared::store::items::{LegItem, MessageItem, ParticipantAttr, SignalItem};
 use shared::store::{ConversationReader, ConversationRecord, StoreError};
@@ -160,12 +158,11 @@ fn main() {
         record_ids.push(Some(record_id));
     }
     let app = ActionsApp {
-        keys: KeyRegistry::from_json(r#"{"keys":[]}"#).expect("keys"),
+        tenants: shared::tenants::of_documents(r#"{"keys":[]}"#, r#"{"categories":[]}"#, None)
+            .expect("tenants"),
         store: reader,
-        categories: InsightCategories::from_json(r#"{"categories":[]}"#).expect("categories"),
-        connect_tenant: None,
     };
-    let org = OrgId::new(ORG);
+    let org = shared::tenants::Tenant::unconfigured(&OrgId::new(ORG));
     // One thread, as a Lambda function of modest memory has about one vCPU.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

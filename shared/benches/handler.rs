@@ -17,7 +17,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 use shared::app::App;
 use shared::auth::keygen::{generate_rsa_keypair, sign_rs256};
-use shared::auth::KeyRegistry;
 use shared::bus::{BusEvent, EventPublisher, PublishError};
 use shared::clock::now_secs;
 use shared::store::memory::MemoryStore;
@@ -117,7 +116,11 @@ fn main() {
     let pair = generate_rsa_keypair();
     let registry = json!({"keys": [{"orgId": "00DHs00000Kmpyr", "subject": "scv4cc1",
         "publicKey": pair.public_spki_pem, "permissions": ["events:write"]}]});
-    let keys = KeyRegistry::from_json(&registry.to_string()).expect("registry");
+    // The tenant directory in memory: after the first request, the tenant is a cache hit, as
+    // for a warm function.
+    let tenants =
+        shared::tenants::of_documents(&registry.to_string(), r#"{"categories":[]}"#, None)
+            .expect("registry");
     let now = now_secs();
     // No jti: the bench replays one token; replay protection is a DynamoDB call in production.
     let token = sign_rs256(
@@ -126,7 +129,7 @@ fn main() {
     )
     .expect("token");
     let authorization = format!("Bearer {token}");
-    let app = App::with_ports(keys, MemoryStore::new(90), DiscardBus);
+    let app = App::with_ports(tenants, MemoryStore::new(90), DiscardBus);
     let floor_key =
         DecodingKey::from_rsa_pem(pair.public_spki_pem.as_bytes()).expect("decoding key");
     let mut validation = Validation::new(Algorithm::RS256);

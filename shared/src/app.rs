@@ -1,27 +1,25 @@
 //! The state every handler shares, built once at start-up from the environment.
 
 use crate::actions::ActionsApp;
-use crate::auth::{KeyRegistry, RegistryError};
+use crate::auth::RegistryError;
 use crate::aws_sdk::OnFirstUse;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
 use crate::intelligence::categories::CategoriesError;
-use crate::intelligence::InsightCategories;
-use crate::model::OrgId;
 use crate::store::dynamo::DynamoStore;
 use crate::store::{ReplayGuard, TelephonyStore};
+use crate::tenants::import::ImportError;
+use crate::tenants::Tenants;
 
 pub const DEFAULT_EVENT_SOURCE: &str = "voicecall-intelligence";
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 
-/// Handler state: the trusted keys and the ports. Generic so that the benchmark and unit tests
-/// can use in-process ports; production uses [`AwsApp`].
+/// Handler state: the tenants (their keys and settings) and the ports. Generic so that the
+/// benchmark and unit tests can use in-process ports; production uses [`AwsApp`].
 pub struct App<S, B> {
-    pub keys: KeyRegistry,
+    pub tenants: Tenants,
     pub store: S,
     pub bus: B,
-    /// The tenant of contact-flow invocations (`CONNECT_TENANT`); `None` refuses them.
-    pub connect_tenant: Option<OrgId>,
 }
 
 pub type AwsApp = App<DynamoStore, EventBridgeBus>;
@@ -40,6 +38,8 @@ pub enum ConfigError {
     Keys(#[from] RegistryError),
     #[error("insight categories: {0}")]
     Categories(#[from] CategoriesError),
+    #[error("tenants: {0}")]
+    Tenants(#[from] ImportError),
 }
 
 /// Deployment settings read from the environment (README, "Configuration").
@@ -78,16 +78,17 @@ impl Settings {
 }
 
 impl AwsApp {
-    /// Reads settings and keys and builds the AWS clients. Makes no AWS call: credentials and
-    /// endpoints (`AWS_ENDPOINT_URL*` for emulators) resolve lazily on first use.
+    /// Reads settings and builds the AWS clients and the tenant directory. Makes no AWS call:
+    /// credentials and endpoints (`AWS_ENDPOINT_URL*` for emulators) resolve lazily on first
+    /// use, and tenants are read when a request first names them.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
-        let keys = KeyRegistry::from_env()?;
         let sdk = crate::aws_sdk::load().await;
-        Ok(Self::new(&sdk, &settings, keys))
+        let tenants = crate::tenants::from_env(&sdk)?;
+        Ok(Self::new(&sdk, &settings, tenants))
     }
 
-    pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, keys: KeyRegistry) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, tenants: Tenants) -> Self {
         let store = DynamoStore::new(
             OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
             &settings.table_name,
@@ -99,21 +100,19 @@ impl AwsApp {
             &settings.event_source,
         );
         Self {
-            keys,
+            tenants,
             store,
             bus,
-            connect_tenant: crate::contact_flow::tenant_from_env(),
         }
     }
 }
 
 impl<S: Store, B: EventPublisher> App<S, B> {
-    pub fn with_ports(keys: KeyRegistry, store: S, bus: B) -> Self {
+    pub fn with_ports(tenants: Tenants, store: S, bus: B) -> Self {
         Self {
-            keys,
+            tenants,
             store,
             bus,
-            connect_tenant: None,
         }
     }
 }
@@ -121,21 +120,20 @@ impl<S: Store, B: EventPublisher> App<S, B> {
 /// What the read-side functions (the action, the live channel) load from the environment.
 struct ReadSide {
     table_name: String,
-    keys: KeyRegistry,
-    categories: InsightCategories,
+    tenants: Tenants,
     sdk: aws_config::SdkConfig,
 }
 
 impl ReadSide {
-    /// Table, keys, categories and the SDK configuration. Makes no AWS call.
+    /// Table, tenant directory and the SDK configuration. Makes no AWS call.
     async fn from_env() -> Result<Self, ConfigError> {
         let table_name =
             std::env::var("TABLE_NAME").map_err(|_| ConfigError::Missing("TABLE_NAME"))?;
+        let sdk = crate::aws_sdk::load().await;
         Ok(Self {
             table_name,
-            keys: KeyRegistry::from_env()?,
-            categories: InsightCategories::from_env()?,
-            sdk: crate::aws_sdk::load().await,
+            tenants: crate::tenants::from_env(&sdk)?,
+            sdk,
         })
     }
 }
@@ -152,61 +150,43 @@ fn reader_store(sdk: &aws_config::SdkConfig, table_name: &str) -> DynamoStore {
 pub type AwsActionsApp = ActionsApp<DynamoStore>;
 
 impl AwsActionsApp {
-    /// The read side: table, keys and categories; no event bus. Makes no AWS call.
+    /// The read side: table and tenants; no event bus. Makes no AWS call.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let ReadSide {
             table_name,
-            keys,
-            categories,
+            tenants,
             sdk,
         } = ReadSide::from_env().await?;
-        Ok(Self::new(&sdk, &table_name, keys, categories))
+        Ok(Self::new(&sdk, &table_name, tenants))
     }
 
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        table_name: &str,
-        keys: KeyRegistry,
-        categories: InsightCategories,
-    ) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, table_name: &str, tenants: Tenants) -> Self {
         let store = reader_store(sdk, table_name);
-        Self {
-            keys,
-            store,
-            categories,
-            connect_tenant: crate::contact_flow::tenant_from_env(),
-        }
+        Self { tenants, store }
     }
 }
 
 pub type AwsLiveApp = crate::live::LiveApp<DynamoStore, DynamoStore>;
 
 impl AwsLiveApp {
-    /// The live channel's side: table (conversations and subscriptions), keys and categories.
-    /// Makes no AWS call.
+    /// The live channel's side: table (conversations and subscriptions) and tenants. Makes no
+    /// AWS call.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let ReadSide {
             table_name,
-            keys,
-            categories,
+            tenants,
             sdk,
         } = ReadSide::from_env().await?;
-        Ok(Self::new(&sdk, &table_name, keys, categories))
+        Ok(Self::new(&sdk, &table_name, tenants))
     }
 
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        table_name: &str,
-        keys: KeyRegistry,
-        categories: InsightCategories,
-    ) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, table_name: &str, tenants: Tenants) -> Self {
         // Subscriptions expire by their own TTL.
         let store = reader_store(sdk, table_name);
         Self {
-            keys,
+            tenants,
             reader: store.clone(),
             subscriptions: store,
-            categories,
         }
     }
 }

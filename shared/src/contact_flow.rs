@@ -1,6 +1,7 @@
 //! Direct invocations from an Amazon Connect contact flow's "Invoke AWS Lambda function" block
 //! (CONTRACT §4). No JWT: Connect is authorised by the function's resource policy, and the tenant
-//! is the deployment's (`CONNECT_TENANT`). The answer is always a flat map of strings under
+//! is the one whose `connectInstances` hold the invoking instance (`ContactData.InstanceARN`),
+//! else the deployment's default (`CONNECT_TENANT`). The answer is always a flat map of strings under
 //! 32 KB; a bad `Parameters` map is answered with an error code for the flow to branch on, and
 //! only an outage fails the invocation (so Connect retries).
 
@@ -19,6 +20,8 @@ pub type FlatMap = BTreeMap<String, String>;
 /// What a contact flow sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContactFlow {
+    /// `ContactData.InstanceARN`: which Connect instance, so which tenant (CONTRACT §7).
+    pub instance_arn: Option<String>,
     pub contact_id: Option<String>,
     pub initial_contact_id: Option<String>,
     /// Every parameter, scalars as text; objects and arrays are listed in `invalid`.
@@ -41,6 +44,7 @@ impl ContactFlow {
                 .map(str::to_owned)
         };
         let mut flow = Self {
+            instance_arn: text(&contact["InstanceARN"]),
             contact_id: text(&contact["ContactId"]),
             initial_contact_id: text(&contact["InitialContactId"]),
             ..Self::default()
@@ -121,7 +125,8 @@ impl ContactFlow {
             error(
                 "NOT_CONFIGURED",
                 "",
-                "This deployment has no CONNECT_TENANT: contact flows are not accepted",
+                "No tenant is mapped to this Amazon Connect instance (connectInstances) and the \
+                 deployment has no CONNECT_TENANT: contact flows are not accepted",
             )
         })?;
         let key = if self.is_ended() {

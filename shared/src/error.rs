@@ -71,6 +71,12 @@ pub enum ApiError {
     RequestTimeout,
     #[error("service unavailable")]
     Unavailable,
+    /// The request is valid but collides with the state of what it changes (`409`).
+    #[error("conflict: {message}")]
+    Conflict { code: &'static str, message: String },
+    /// The route is known but what it does is not built yet (`501`).
+    #[error("not implemented: {0}")]
+    NotImplemented(String),
 }
 
 impl ApiError {
@@ -88,6 +94,8 @@ impl ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
         }
     }
 
@@ -148,6 +156,8 @@ impl ApiError {
                 "SERVER_UNAVAILABLE",
                 "The service is temporarily unavailable; retry the request".to_owned(),
             ),
+            Self::Conflict { code, message } => one(code, message.clone()),
+            Self::NotImplemented(what) => one("NOT_IMPLEMENTED", what.clone()),
         }
     }
 }

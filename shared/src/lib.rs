@@ -21,6 +21,7 @@ pub mod provision;
 pub mod respond;
 pub mod store;
 pub mod telephony;
+pub mod tenants;
 pub mod validate;
 pub mod xml;
 

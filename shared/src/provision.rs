@@ -3,9 +3,9 @@
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification,
 };
 
 use crate::store::items::{TIME_INDEX, TIME_KEY};
@@ -109,6 +109,65 @@ pub async fn ensure_table(
                 DisplayErrorContext(&e)
             ))
         })?;
+    Ok(())
+}
+
+/// Creates the tenants table unless it exists: `pk`/`sk`, on-demand, and the keys-only global
+/// index `roster` (hash `roster`, range `orgId`) of [`crate::tenants::dynamo`].
+pub async fn ensure_tenants_table(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> Result<(), ProvisionError> {
+    use crate::tenants::dynamo::{ROSTER_ATTRIBUTE, ROSTER_INDEX};
+    if client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("complete")
+    };
+    let attr = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("complete")
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .attribute_definitions(attr(ROSTER_ATTRIBUTE))
+        .attribute_definitions(attr("orgId"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(ROSTER_INDEX)
+                .key_schema(key(ROSTER_ATTRIBUTE, KeyType::Hash))
+                .key_schema(key("orgId", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .expect("complete"),
+        )
+        .send()
+        .await
+        .map_err(|e| ProvisionError(format!("CreateTable {name}: {}", DisplayErrorContext(&e))))?;
     Ok(())
 }
 

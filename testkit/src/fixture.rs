@@ -9,12 +9,15 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use std::time::Duration;
 
 use local_server::live::{publishing_live, LocalLive};
-use local_server::Services;
+use local_server::{Admin, Services};
 use serde_json::Value;
 use shared::app::{AwsActionsApp, AwsApp, AwsLiveApp, Settings, DEFAULT_EVENT_SOURCE};
 use shared::auth::KeyRegistry;
-use shared::intelligence::InsightCategories;
+use shared::bus::eventbridge::EventBridgeBus;
 use shared::store::items::SignalItem;
+use shared::tenants::admin::AdminApp;
+use shared::tenants::dynamo::DynamoTenants;
+use shared::tenants::{import, Tenants};
 
 use crate::keys::TestKeys;
 use crate::process::shared_moto;
@@ -80,8 +83,13 @@ pub struct Fixture {
     pub base_url: String,
     pub http: reqwest::Client,
     pub keys: &'static TestKeys,
+    /// The tenants table, holding the test registry's tenants (imported as `make run` does).
+    pub tenants_table: String,
     queue_url: String,
 }
+
+/// The admin token of every fixture's local admin API.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
 impl Fixture {
     /// A fixture on the moto server shared by this test process.
@@ -132,24 +140,57 @@ impl Fixture {
         .expect("bus created");
         let queue_url = capture_queue(&sdk, &settings.event_bus_name, &id).await;
         let keys = TestKeys::get();
-        let registry = || KeyRegistry::from_json(keys.registry()).expect("test registry loads");
+        let tenants_table = format!("tn-{id}");
+        shared::provision::ensure_tenants_table(
+            &aws_sdk_dynamodb::Client::new(&sdk),
+            &tenants_table,
+        )
+        .await
+        .expect("tenants table created");
+        let registry = KeyRegistry::from_json(keys.registry()).expect("test registry loads");
+        let records = import::records(
+            &registry,
+            crate::keys::CATEGORIES,
+            None,
+            "2026-12-03T00:00:00.000Z",
+        )
+        .expect("test tenants import");
         let app_sdk = sdk_config(app_endpoint).await;
-        let categories =
-            InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
+        let tenant_store =
+            DynamoTenants::new(aws_sdk_dynamodb::Client::new(&app_sdk), &tenants_table);
+        import::into_store(
+            &DynamoTenants::new(aws_sdk_dynamodb::Client::new(&sdk), &tenants_table),
+            records,
+            "testkit",
+        )
+        .await
+        .expect("test tenants stored");
+        let tenants = || {
+            Tenants::new(
+                Arc::new(tenant_store.clone()),
+                Some(shared::model::OrgId::new(crate::keys::ORG_A)),
+            )
+        };
         let live = LocalLive::start(
-            AwsLiveApp::new(
-                &app_sdk,
-                &settings.table_name,
-                registry(),
-                InsightCategories::from_json(crate::keys::CATEGORIES)
-                    .expect("test categories load"),
-            ),
+            AwsLiveApp::new(&app_sdk, &settings.table_name, tenants()),
             idle,
         );
+        let admin = Admin {
+            app: AdminApp {
+                store: tenant_store.clone(),
+                bus: EventBridgeBus::new(
+                    aws_sdk_eventbridge::Client::new(&app_sdk),
+                    &settings.event_bus_name,
+                    &settings.event_source,
+                ),
+            },
+            token: ADMIN_TOKEN.to_owned(),
+        };
         let app = Arc::new(Services {
-            telephony: publishing_live(AwsApp::new(&app_sdk, &settings, registry()), live.clone()),
-            actions: AwsActionsApp::new(&app_sdk, &settings.table_name, registry(), categories),
+            telephony: publishing_live(AwsApp::new(&app_sdk, &settings, tenants()), live.clone()),
+            actions: AwsActionsApp::new(&app_sdk, &settings.table_name, tenants()),
             live,
+            admin: Some(admin),
         });
         let addr = local_server::spawn(app.clone(), 0)
             .await
@@ -162,6 +203,7 @@ impl Fixture {
             base_url: format!("http://{addr}"),
             http: reqwest::Client::new(),
             keys,
+            tenants_table,
             queue_url,
         }
     }
@@ -170,21 +212,32 @@ impl Fixture {
     /// the table's stream in the background (until the test's runtime ends) with the same
     /// handler. Opt-in: every fixture polling moto would slow the whole suite.
     pub async fn analyse_in_background(&self) {
-        let categories =
-            InsightCategories::from_json(crate::keys::CATEGORIES).expect("test categories load");
-        let analyser = shared::analysis::AwsAnalyser::new(&self.sdk, &self.settings, categories);
+        let analyser =
+            shared::analysis::AwsAnalyser::new(&self.sdk, &self.settings, self.tenants());
         shared::analysis::stream::spawn(&self.sdk, &self.settings.table_name, Arc::new(analyser))
             .await
             .expect("the table has a stream");
     }
 
-    /// The environment a function binary needs to serve this fixture's table and bus.
+    /// A tenant directory of this fixture's tenants table (its own cache), with the test
+    /// registry's first org as the contact flows' default.
+    pub fn tenants(&self) -> Tenants {
+        Tenants::new(
+            Arc::new(DynamoTenants::new(
+                aws_sdk_dynamodb::Client::new(&self.sdk),
+                &self.tenants_table,
+            )),
+            Some(shared::model::OrgId::new(crate::keys::ORG_A)),
+        )
+    }
+
+    /// The environment a function binary needs to serve this fixture's tables and bus: tenants
+    /// come from the tenants table, as in AWS, not from the environment.
     pub fn function_env(&self) -> Vec<(String, String)> {
         [
             ("TABLE_NAME", self.settings.table_name.as_str()),
             ("EVENT_BUS_NAME", self.settings.event_bus_name.as_str()),
-            ("TRUSTED_KEYS", self.keys.registry()),
-            ("INSIGHT_CATEGORIES", crate::keys::CATEGORIES),
+            ("TENANTS_TABLE", self.tenants_table.as_str()),
             ("CONNECT_TENANT", crate::keys::ORG_A),
             ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
             ("AWS_ACCESS_KEY_ID", "testing"),

@@ -40,7 +40,7 @@ async fn summariser(
 async fn written_by(model_id: &str, time_limit: Duration) -> (WrittenSummary, String) {
     let record = CallFixture::load("support").record();
     let model = summariser(model_id, time_limit, SummaryPrompts::default()).await;
-    let written = summarise(Some(&model), "00DTEST", &record).await;
+    let written = summarise(Some(&model), "00DTEST", None, &record).await;
     (
         written,
         summary::summarise(&record).expect("a built-in summary"),
@@ -81,7 +81,7 @@ async fn a_tenant_prompt_replaces_the_default() {
     .unwrap();
     let model = summariser("summary-tenant", Duration::from_secs(10), prompts).await;
     let record = CallFixture::load("sales").record();
-    let written = summarise(Some(&model), "00DTEST", &record).await;
+    let written = summarise(Some(&model), "00DTEST", None, &record).await;
     assert!(matches!(written.by, Summariser::Generative { .. }));
     let sent = BedrockStandIn::shared().requests_for("summary-tenant");
     let prompt = sent[0]["messages"][0]["content"][0]["text"]
@@ -169,7 +169,7 @@ async fn throttling_timeouts_garbage_and_refusals_give_the_built_in_summary() {
 #[tokio::test]
 async fn no_model_means_the_built_in_summary() {
     let record = CallFixture::load("cancellation").record();
-    let written = summarise::<BedrockSummariser>(None, "00DTEST", &record).await;
+    let written = summarise::<BedrockSummariser>(None, "00DTEST", None, &record).await;
     assert_eq!(written.by, Summariser::BuiltIn);
     assert_eq!(written.call_summary, summary::summarise(&record));
     let json = serde_json::to_value(&written).unwrap();

@@ -17,7 +17,12 @@ pub async fn handle<R: ConversationReader>(
     app: &ActionsApp<R>,
     flow: &ContactFlow,
 ) -> Result<FlatMap, Outage> {
-    let (org, key) = match flow.target(app.connect_tenant.as_ref()) {
+    let configured = app
+        .tenants
+        .connect_tenant(flow.instance_arn.as_deref())
+        .await
+        .map_err(|_| Outage)?;
+    let (org, key) = match flow.target(configured.as_ref()) {
         Ok(target) => target,
         Err(refused) => return Ok(refused),
     };
@@ -40,7 +45,8 @@ pub async fn handle<R: ConversationReader>(
         answer.insert("conversationKey".into(), clip(key.as_str()));
         return Ok(answer);
     };
-    let outputs = intelligence::compute(&record, app.categories.for_org(org.as_str()));
+    let tenant = app.tenants.settings_of(org).await.map_err(|_| Outage)?;
+    let outputs = intelligence::compute(&record, &tenant.categories);
     answer.insert("status".into(), "ok".into());
     answer.insert("conversationKey".into(), clip(conversation.as_str()));
     answer.insert(

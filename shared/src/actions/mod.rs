@@ -13,14 +13,14 @@ use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::analysis;
-use crate::auth::{KeyRegistry, Permission};
+use crate::auth::Permission;
 use crate::clock::now_secs;
 use crate::error::ApiError;
 use crate::format::Format;
-use crate::intelligence::InsightCategories;
 use crate::model::{ConversationKey, OrgId};
 use crate::respond;
 use crate::store::ConversationReader;
+use crate::tenants::{Refusal, Tenant, Tenants};
 use crate::validate::{self, Problems};
 
 pub const BASE_PATH: &str = "/services/data/";
@@ -29,13 +29,10 @@ pub const ACTION_NAME: &str = "getConversationIntelligence";
 const FIRST_VERSION: u32 = 65;
 pub const MAX_INPUTS: usize = 100;
 
-/// What the action needs: keys, the read side of the store, and every tenant's categories.
+/// What the action needs: the tenants (keys, categories) and the read side of the store.
 pub struct ActionsApp<R> {
-    pub keys: KeyRegistry,
+    pub tenants: Tenants,
     pub store: R,
-    pub categories: InsightCategories,
-    /// The tenant of contact-flow invocations (`CONNECT_TENANT`); `None` refuses them.
-    pub connect_tenant: Option<OrgId>,
 }
 
 /// Answers one `/services/data` request. Never fails: every error becomes its Salesforce answer.
@@ -92,18 +89,21 @@ async fn answer<R: ConversationReader>(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let token = app
-        .keys
+    let admitted = app
+        .tenants
         .verify(header, Permission::IntelligenceRead, now_secs())
-        .map_err(|e| {
-            tracing::info!(reason = %e, "action token refused");
-            ApiError::SessionInvalid
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Auth(e) => {
+                tracing::info!(reason = %e, "action token refused");
+                ApiError::SessionInvalid
+            }
+            Refusal::Unavailable => ApiError::Unavailable,
         })?;
-    tracing::Span::current().record("tenant", token.org_id.as_str());
-    let org = OrgId::new(token.org_id);
+    tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
 
     if method == Method::POST {
-        return invoke(app, &org, request, format).await;
+        return invoke(app, &admitted.tenant, request, format).await;
     }
     let mut response = respond::object(format, StatusCode::OK, &describe::description());
     if method == Method::HEAD {
@@ -118,7 +118,7 @@ async fn answer<R: ConversationReader>(
 
 async fn invoke<R: ConversationReader>(
     app: &ActionsApp<R>,
-    org: &OrgId,
+    tenant: &Tenant,
     request: &Request<Bytes>,
     answer_format: Format,
 ) -> Result<Response<Bytes>, ApiError> {
@@ -128,7 +128,7 @@ async fn invoke<R: ConversationReader>(
         Some(_) => Format::of_request(request.headers())?,
     };
     let record_ids = inputs(format.parse(request.body())?, format)?;
-    let results = results(app, org, record_ids, answer_format, READ_CONCURRENCY).await?;
+    let results = results(app, tenant, record_ids, answer_format, READ_CONCURRENCY).await?;
     Ok(respond::list(answer_format, StatusCode::OK, &results))
 }
 
@@ -142,11 +142,12 @@ pub const READ_CONCURRENCY: usize = 8;
 /// `concurrency` (the benchmark compares 1 with [`READ_CONCURRENCY`]).
 pub async fn results<R: ConversationReader>(
     app: &ActionsApp<R>,
-    org: &OrgId,
+    tenant: &Tenant,
     record_ids: Vec<Option<String>>,
     format: Format,
     concurrency: usize,
 ) -> Result<Vec<Value>, ApiError> {
+    let org = &tenant.org;
     let concurrency = concurrency.max(1);
     let distinct_records = distinct(record_ids.iter().flatten());
     // The futures are made up front (they start only when polled): a stream of closures over
@@ -162,7 +163,7 @@ pub async fn results<R: ConversationReader>(
     let distinct_conversations = distinct(conversations.iter().flatten());
     let reads: Vec<_> = distinct_conversations
         .iter()
-        .map(|conversation| outputs_of(app, org, conversation))
+        .map(|conversation| outputs_of(app, tenant, conversation))
         .collect();
     let outputs: Vec<Option<Value>> = stream::iter(reads)
         .buffered(concurrency)
@@ -221,12 +222,11 @@ async fn conversation_of<R: ConversationReader>(
 /// A conversation's action outputs, `None` when it holds nothing.
 async fn outputs_of<R: ConversationReader>(
     app: &ActionsApp<R>,
-    org: &OrgId,
+    tenant: &Tenant,
     conversation: &ConversationKey,
 ) -> Result<Option<Value>, ApiError> {
     // A finished conversation from its stored analysis, else computed from its data.
-    let categories = app.categories.for_org(org.as_str());
-    analysis::read_intelligence(&app.store, org, conversation, categories)
+    analysis::read_intelligence(&app.store, &tenant.org, conversation, &tenant.categories)
         .await
         .map_err(|_| ApiError::Unavailable)
 }
@@ -403,10 +403,11 @@ mod tests {
 
     fn app() -> ActionsApp<CountingReader> {
         ActionsApp {
-            keys: KeyRegistry::from_json(r#"{"keys":[]}"#).unwrap(),
+            tenants: Tenants::new(
+                std::sync::Arc::new(crate::tenants::memory::MemoryTenants::default()),
+                None,
+            ),
             store: CountingReader::default(),
-            categories: InsightCategories::from_json(r#"{"categories":[]}"#).unwrap(),
-            connect_tenant: None,
         }
     }
 
@@ -415,7 +416,7 @@ mod tests {
         let ids = ["a", "", "b", "a", "c", "d"]
             .map(|id| (!id.is_empty()).then(|| id.to_owned()))
             .to_vec();
-        let org = OrgId::new("00DHs00000Kmpyr");
+        let org = Tenant::unconfigured(&OrgId::new("00DHs00000Kmpyr"));
         let concurrent = app();
         let answer = results(&concurrent, &org, ids.clone(), Format::Json, 8)
             .await

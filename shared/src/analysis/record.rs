@@ -12,47 +12,44 @@ use crate::aws_sdk::OnFirstUse;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::{BusEvent, EventPublisher, PublishError, ANALYSED_DETAIL_TYPE};
 use crate::clock::now_secs;
-use crate::intelligence::{self, InsightCategories};
+use crate::intelligence;
 use crate::model::{ConversationKey, OrgId};
 use crate::store::analysis::{AnalysisStore, NewAnalysis, StoreOutcome};
 use crate::store::dynamo::DynamoStore;
 use crate::store::StoreError;
+use crate::tenants::Tenants;
 
 /// The summariser of records this analysis writes (CONTRACT §3.2: the record says which).
 pub const BUILT_IN_SUMMARISER: &str = "built-in";
 
-/// What the analysis function needs: the store, the bus, every tenant's categories, and the
-/// generative summariser when one is configured (`SUMMARY_MODEL_ID`).
+/// What the analysis function needs: the store, the bus, the tenants (categories, prompts),
+/// and the generative summariser when one is configured (`SUMMARY_MODEL_ID`).
 pub struct Analyser<S, B, G = BedrockSummariser> {
     pub store: S,
     pub bus: B,
-    pub categories: InsightCategories,
+    pub tenants: Tenants,
     pub generative: Option<G>,
 }
 
 pub type AwsAnalyser = Analyser<DynamoStore, EventBridgeBus, BedrockSummariser>;
 
 impl AwsAnalyser {
-    /// Table, bus, retention (`RETENTION_DAYS`, the record expires with the data) and
-    /// `INSIGHT_CATEGORIES` from the environment. Makes no AWS call.
+    /// Table, bus, retention (`RETENTION_DAYS`, the record expires with the data) and the
+    /// tenants from the environment. Makes no AWS call.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
-        let categories = InsightCategories::from_env()?;
         let summary = SummaryConfig::from_env().map_err(|why| ConfigError::Invalid {
             name: "SUMMARY_*",
             why,
         })?;
         let sdk = crate::aws_sdk::load().await;
-        let mut analyser = Self::new(&sdk, &settings, categories);
+        let tenants = crate::tenants::from_env(&sdk)?;
+        let mut analyser = Self::new(&sdk, &settings, tenants);
         analyser.generative = BedrockSummariser::new(&sdk, &summary);
         Ok(analyser)
     }
 
-    pub fn new(
-        sdk: &aws_config::SdkConfig,
-        settings: &Settings,
-        categories: InsightCategories,
-    ) -> Self {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, tenants: Tenants) -> Self {
         Self {
             store: DynamoStore::new(
                 OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
@@ -64,7 +61,7 @@ impl AwsAnalyser {
                 &settings.event_bus_name,
                 &settings.event_source,
             ),
-            categories,
+            tenants,
             generative: None,
         }
     }
@@ -140,9 +137,11 @@ impl<S: AnalysisStore, B: EventPublisher, G: GenerativeSummariser> Analyser<S, B
         if !data.has_ended() {
             return Ok(Outcome::NotEnded);
         }
-        let mut outputs = intelligence::compute(&data, self.categories.for_org(org.as_str()));
+        let tenant = self.tenants.settings_of(org).await?;
+        let mut outputs = intelligence::compute(&data, &tenant.categories);
         // The generative summary when one is configured and usable; the built-in one otherwise.
-        let written = summarise(self.generative.as_ref(), org.as_str(), &data).await;
+        let prompt = tenant.summary_prompt.as_deref();
+        let written = summarise(self.generative.as_ref(), org.as_str(), prompt, &data).await;
         let summariser = match &written.by {
             Summariser::BuiltIn => BUILT_IN_SUMMARISER.to_owned(),
             Summariser::Generative { model_id } => model_id.clone(),

@@ -119,9 +119,15 @@ impl SummaryPrompts {
     pub fn for_org(&self, org: &str) -> &str {
         self.by_org.get(org).unwrap_or(&self.default)
     }
+
+    /// The per-org templates (what an import writes to tenant records).
+    pub fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_org.iter().map(|(o, t)| (o.as_str(), t.as_str()))
+    }
 }
 
-/// The generative summariser's configuration, read once at start-up.
+/// The generative summariser's configuration, read once at start-up. In AWS the prompts are
+/// per tenant (the record's `summaryPrompt`); `SUMMARY_PROMPTS` serves local runs and imports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryConfig {
     /// `SUMMARY_MODEL_ID`: the Bedrock model (or inference profile) id; empty: off.
@@ -198,6 +204,7 @@ const SECTIONS: [&str; 3] = ["Customer Impression", "Call Summary", "Next Steps"
 pub async fn summarise<G: GenerativeSummariser>(
     generative: Option<&G>,
     org: &str,
+    own_prompt: Option<&str>,
     record: &ConversationRecord,
 ) -> WrittenSummary {
     let built_in = || WrittenSummary {
@@ -210,8 +217,9 @@ pub async fn summarise<G: GenerativeSummariser>(
     if record.messages.is_empty() {
         return built_in();
     }
-    let prompt = model
-        .prompt_for(org)
+    // The tenant's own template (its record's summaryPrompt), else the configured default.
+    let prompt = own_prompt
+        .unwrap_or_else(|| model.prompt_for(org))
         .replace("{transcript}", &transcript_text(record));
     let answer = match tokio::time::timeout(model.time_limit(), model.generate(&prompt)).await {
         Ok(answer) => answer,

@@ -11,28 +11,48 @@ use x509_parser::public_key::PublicKey;
 use super::error::{excerpt, KeyProblem};
 use super::jwt::auth_error;
 use super::{AuthError, Permission};
+use sha2::{Digest, Sha256};
+
+/// A key as parsed: its algorithm, its verifier, and its SubjectPublicKeyInfo DER.
+struct Loaded {
+    alg: Algorithm,
+    key: DecodingKey,
+    spki: Vec<u8>,
+}
 
 const MIN_RSA_BITS: u32 = 2048;
 const MAX_RSA_BITS: u32 = 8192;
 
 /// A registered key, ready to verify signatures.
-pub(super) struct TrustedKey {
+pub(crate) struct TrustedKey {
     /// The one algorithm this key may be used with, fixed by its type.
     pub alg: Algorithm,
     pub permissions: Permissions,
     /// `allowTokenReuse`: one token (same `jti`) may serve many requests within its validity.
     pub allow_token_reuse: bool,
+    /// SHA-256 of the key's SubjectPublicKeyInfo DER (a PKCS#1 key is wrapped in one first), so
+    /// that one key has one fingerprint whether registered as a key or in a certificate.
+    pub fingerprint: [u8; 32],
     key: DecodingKey,
 }
 
 impl TrustedKey {
-    fn new(alg: Algorithm, key: DecodingKey, permissions: Permissions) -> Self {
+    fn new(loaded: Loaded, permissions: Permissions) -> Self {
         TrustedKey {
-            alg,
+            alg: loaded.alg,
             permissions,
             allow_token_reuse: false,
-            key,
+            fingerprint: Sha256::digest(&loaded.spki).into(),
+            key: loaded.key,
         }
+    }
+
+    /// The fingerprint as lower-case hex, as the admin API shows it.
+    pub fn fingerprint_hex(&self) -> String {
+        self.fingerprint
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Checks `token`'s signature with this key, whose algorithm the token's header names (the
@@ -51,7 +71,7 @@ impl TrustedKey {
 
 /// A set of [`Permission`]s.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Permissions(u8);
+pub(crate) struct Permissions(u8);
 
 impl Permissions {
     pub fn contains(self, p: Permission) -> bool {
@@ -65,12 +85,12 @@ impl Permissions {
 
 /// Where the PEM text of an entry came from: the registry field decides which labels fit.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Material<'a> {
+pub(crate) enum Material<'a> {
     PublicKey(&'a str),
     Certificate(&'a str),
 }
 
-pub(super) fn load_key(
+pub(crate) fn load_key(
     material: Material<'_>,
     permissions: Permissions,
 ) -> Result<TrustedKey, KeyProblem> {
@@ -81,9 +101,16 @@ pub(super) fn load_key(
     // pem's error text can quote the offending input, so it is not passed on.
     let pem = pem::parse(text).map_err(|_| KeyProblem::BadPem)?;
     let der = pem.contents();
-    let (alg, key) = match (material, pem.tag()) {
+    let loaded = match (material, pem.tag()) {
         (Material::PublicKey(_), "PUBLIC KEY") => from_spki_der(der)?,
-        (Material::PublicKey(_), "RSA PUBLIC KEY") => rsa_from_pkcs1(der)?,
+        (Material::PublicKey(_), "RSA PUBLIC KEY") => {
+            let (alg, key) = rsa_from_pkcs1(der)?;
+            Loaded {
+                alg,
+                key,
+                spki: rsa_spki(der),
+            }
+        }
         (Material::Certificate(_), "CERTIFICATE") => {
             let cert = match X509Certificate::from_der(der) {
                 Ok(([], cert)) => cert,
@@ -100,17 +127,26 @@ pub(super) fn load_key(
             })
         }
     };
-    Ok(TrustedKey::new(alg, key, permissions))
+    Ok(TrustedKey::new(loaded, permissions))
 }
 
-fn from_spki_der(der: &[u8]) -> Result<(Algorithm, DecodingKey), KeyProblem> {
+fn from_spki_der(der: &[u8]) -> Result<Loaded, KeyProblem> {
     match SubjectPublicKeyInfo::from_der(der) {
         Ok(([], spki)) => from_spki(&spki),
         _ => Err(KeyProblem::BadPublicKey),
     }
 }
 
-fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<(Algorithm, DecodingKey), KeyProblem> {
+fn from_spki(spki: &SubjectPublicKeyInfo<'_>) -> Result<Loaded, KeyProblem> {
+    let (alg, key) = alg_and_key(spki)?;
+    Ok(Loaded {
+        alg,
+        key,
+        spki: spki.raw.to_vec(),
+    })
+}
+
+fn alg_and_key(spki: &SubjectPublicKeyInfo<'_>) -> Result<(Algorithm, DecodingKey), KeyProblem> {
     match spki.parsed() {
         // For rsaEncryption the BIT STRING holds the PKCS#1 RSAPublicKey.
         Ok(PublicKey::RSA(_)) => rsa_from_pkcs1(&spki.subject_public_key.data),
@@ -137,4 +173,62 @@ fn rsa_from_pkcs1(der: &[u8]) -> Result<(Algorithm, DecodingKey), KeyProblem> {
         return Err(KeyProblem::RsaTooLarge { bits });
     }
     Ok((Algorithm::RS256, DecodingKey::from_rsa_der(der)))
+}
+
+/// A PKCS#1 `RSAPublicKey` wrapped as the SubjectPublicKeyInfo that names it `rsaEncryption`.
+fn rsa_spki(pkcs1: &[u8]) -> Vec<u8> {
+    // AlgorithmIdentifier { rsaEncryption, NULL }
+    const ALGORITHM: [u8; 15] = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    let mut bits = vec![0x00];
+    bits.extend_from_slice(pkcs1);
+    let bit_string = der_tlv(0x03, &bits);
+    let mut body = ALGORITHM.to_vec();
+    body.extend_from_slice(&bit_string);
+    der_tlv(0x30, &body)
+}
+
+/// One DER tag-length-value.
+fn der_tlv(tag: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = value.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend_from_slice(&bytes);
+    }
+    out.extend_from_slice(value);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pkcs1_key_has_the_fingerprint_of_its_spki() {
+        let pair = crate::auth::keygen::generate_rsa_keypair();
+        let der = pem::parse(&pair.public_spki_pem).unwrap();
+        let (_, info) = SubjectPublicKeyInfo::from_der(der.contents()).unwrap();
+        let pkcs1_pem = pem::encode(&pem::Pem::new(
+            "RSA PUBLIC KEY",
+            info.subject_public_key.data.to_vec(),
+        ));
+        assert_eq!(rsa_spki(&info.subject_public_key.data), der.contents());
+        let spki = load_key(
+            Material::PublicKey(&pair.public_spki_pem),
+            Permissions::default(),
+        )
+        .unwrap();
+        let pkcs1 = load_key(Material::PublicKey(&pkcs1_pem), Permissions::default()).unwrap();
+        assert_eq!(spki.fingerprint, pkcs1.fingerprint);
+        assert_eq!(spki.fingerprint_hex().len(), 64);
+    }
 }

@@ -12,8 +12,8 @@
 mod error;
 mod jwt;
 pub mod keygen;
-mod keys;
-mod registry;
+pub(crate) mod keys;
+pub(crate) mod registry;
 
 #[cfg(test)]
 mod tests;
@@ -21,7 +21,7 @@ mod tests;
 use std::fmt;
 
 pub use error::{AuthError, KeyProblem, RegistryError};
-pub use registry::KeyRegistry;
+pub use registry::{KeyMaterial, KeyRegistry, RegistryEntry};
 
 /// Longest `jti` accepted (CONTRACT §1): its replay record's key must stay far inside DynamoDB's
 /// 2048-byte partition key limit (256 characters are at most 1 KiB of UTF-8).

@@ -38,7 +38,35 @@ pub struct KeyRegistry {
     /// orgId → subject → keys. Nested so a lookup borrows the token's strings.
     orgs: HashMap<String, HashMap<String, Vec<TrustedKey>>>,
     audiences: Vec<String>,
+    /// The entries as registered, in document order: what an import turns into tenant records.
+    entries: Vec<RegistryEntry>,
     len: usize,
+}
+
+/// One entry of a registry document, checked (its key loads) and kept as text.
+#[derive(Clone)]
+pub struct RegistryEntry {
+    pub org_id: String,
+    pub subject: String,
+    pub material: KeyMaterial,
+    pub permissions: Vec<Permission>,
+    pub allow_token_reuse: bool,
+}
+
+/// Registered PEM text, by the field it was registered under.
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyMaterial {
+    PublicKey(String),
+    Certificate(String),
+}
+
+impl KeyMaterial {
+    pub(crate) fn as_material(&self) -> Material<'_> {
+        match self {
+            KeyMaterial::PublicKey(pem) => Material::PublicKey(pem),
+            KeyMaterial::Certificate(pem) => Material::Certificate(pem),
+        }
+    }
 }
 
 impl KeyRegistry {
@@ -57,13 +85,14 @@ impl KeyRegistry {
         let mut registry = KeyRegistry {
             orgs: HashMap::new(),
             audiences: parse_audiences(top.get("audiences"))?,
+            entries: Vec::new(),
             len: 0,
         };
         let Some(Value::Array(entries)) = top.get("keys") else {
             return Err(document("keys must be an array"));
         };
         for (index, entry) in entries.iter().enumerate() {
-            let (org_id, subject, key) = load_entry(entry).map_err(|problem| {
+            let (registered, key) = load_entry(entry).map_err(|problem| {
                 let name = |field| entry.get(field).and_then(Value::as_str).map(excerpt);
                 RegistryError::Key {
                     index,
@@ -72,8 +101,12 @@ impl KeyRegistry {
                     problem,
                 }
             })?;
-            let subjects = registry.orgs.entry(org_id).or_default();
-            subjects.entry(subject).or_default().push(key);
+            let subjects = registry.orgs.entry(registered.org_id.clone()).or_default();
+            subjects
+                .entry(registered.subject.clone())
+                .or_default()
+                .push(key);
+            registry.entries.push(registered);
             registry.len += 1;
         }
         Ok(registry)
@@ -113,6 +146,7 @@ impl KeyRegistry {
         KeyRegistry {
             orgs: HashMap::new(),
             audiences: Vec::new(),
+            entries: Vec::new(),
             len: 0,
         }
     }
@@ -126,36 +160,81 @@ impl KeyRegistry {
         self.len == 0
     }
 
+    /// The accepted `aud` values.
+    pub fn audiences(&self) -> &[String] {
+        &self.audiences
+    }
+
+    /// The entries as registered (PEM text, never logged).
+    pub fn entries(&self) -> &[RegistryEntry] {
+        &self.entries
+    }
+
     /// Authenticates a request. `authorization` is the raw `Authorization` header value, if any;
     /// `now` is unix seconds.
     ///
     /// Checks run cheapest first and in an order that makes the error say what is wrong: token
-    /// shape and header algorithm, then issuer/subject, permission, key type, the signature (one
-    /// check unless the token is signed by a later key of a rotation), and finally the verified
-    /// claims' times and audience.
+    /// shape and header algorithm, then issuer/subject, then [`Presented::verify`].
     pub fn verify(
         &self,
         authorization: Option<&str>,
         needed: Permission,
         now: u64,
     ) -> Result<Verified, AuthError> {
+        let presented = Presented::read(authorization)?;
+        let keys = self
+            .orgs
+            .get(presented.issuer())
+            .and_then(|subjects| subjects.get(presented.subject()))
+            .ok_or(AuthError::UnknownIssuerOrSubject)?;
+        presented.verify(keys, &self.audiences, needed, now)
+    }
+}
+
+/// A bearer token read but not yet verified: its header's algorithm and its claims, with the
+/// issuer and subject known to be present. Whoever holds the keys of that issuer and subject
+/// (this registry, or a tenant record) finishes with [`Presented::verify`].
+pub(crate) struct Presented<'a> {
+    token: &'a str,
+    alg: jsonwebtoken::Algorithm,
+    claims: jwt::Claims,
+}
+
+impl<'a> Presented<'a> {
+    /// The token's shape and header algorithm, then its (unverified) `iss` and `sub`.
+    pub fn read(authorization: Option<&'a str>) -> Result<Self, AuthError> {
         let token = jwt::bearer_token(authorization)?;
         let alg = jwt::header_alg(token)?;
         let claims = jwt::unverified_claims(token)?;
-        let iss = claims
-            .iss
-            .as_deref()
-            .ok_or(AuthError::MissingClaim("iss"))?;
-        let sub = claims
-            .sub
-            .as_deref()
-            .ok_or(AuthError::MissingClaim("sub"))?;
-        let keys = self
-            .orgs
-            .get(iss)
-            .and_then(|subjects| subjects.get(sub))
-            .ok_or(AuthError::UnknownIssuerOrSubject)?;
+        if claims.iss.is_none() {
+            return Err(AuthError::MissingClaim("iss"));
+        }
+        if claims.sub.is_none() {
+            return Err(AuthError::MissingClaim("sub"));
+        }
+        Ok(Self { token, alg, claims })
+    }
 
+    /// The unverified `iss`: which tenant's keys to try.
+    pub fn issuer(&self) -> &str {
+        self.claims.iss.as_deref().unwrap_or_default()
+    }
+
+    /// The unverified `sub`: which of the tenant's keys to try.
+    pub fn subject(&self) -> &str {
+        self.claims.sub.as_deref().unwrap_or_default()
+    }
+
+    /// Checks the token against the keys registered for its issuer and subject: permission,
+    /// key type, the signature (one check unless the token is signed by a later key of a
+    /// rotation), and finally the verified claims' times and `audiences`.
+    pub fn verify(
+        self,
+        keys: &[TrustedKey],
+        audiences: &[String],
+        needed: Permission,
+        now: u64,
+    ) -> Result<Verified, AuthError> {
         let mut permitted = keys
             .iter()
             .filter(|k| k.permissions.contains(needed))
@@ -163,20 +242,22 @@ impl KeyRegistry {
         if permitted.peek().is_none() {
             return Err(AuthError::MissingPermission(needed));
         }
-        let mut usable = permitted.filter(|k| k.alg == alg).peekable();
+        let mut usable = permitted.filter(|k| k.alg == self.alg).peekable();
         if usable.peek().is_none() {
             return Err(AuthError::AlgorithmNotAllowed);
         }
         // The first key whose signature matches wins; any other failure is final. The claims
         // read above are then verified: the signature covers those very bytes.
+        let token = self.token;
         let allow_token_reuse = usable
             .map(|k| k.verify_signature(token).map(|()| k.allow_token_reuse))
             .find(|r| !matches!(r, Err(AuthError::InvalidSignature)))
             .unwrap_or(Err(AuthError::InvalidSignature))?;
 
-        let expires_at = jwt::check_claims(&claims, now, &self.audiences)?;
+        let expires_at = jwt::check_claims(&self.claims, now, audiences)?;
+        let claims = self.claims;
         Ok(Verified {
-            // Both are present: checked above.
+            // Both are present: checked when read.
             org_id: claims.iss.unwrap_or_default(),
             subject: claims.sub.unwrap_or_default(),
             jti: claims.jti,
@@ -233,7 +314,7 @@ const ENTRY_FIELDS: [&str; 6] = [
     "allowTokenReuse",
 ];
 
-fn load_entry(entry: &Value) -> Result<(String, String, TrustedKey), KeyProblem> {
+fn load_entry(entry: &Value) -> Result<(RegistryEntry, TrustedKey), KeyProblem> {
     let Value::Object(fields) = entry else {
         return Err(KeyProblem::NotAnObject);
     };
@@ -242,13 +323,13 @@ fn load_entry(entry: &Value) -> Result<(String, String, TrustedKey), KeyProblem>
     }
     let org_id = required_str(fields, "orgId")?;
     let subject = required_str(fields, "subject")?;
-    let permissions = parse_permissions(fields.get("permissions"))?;
+    let (permissions, listed) = parse_permissions(fields.get("permissions"))?;
     let material = match (
         optional_str(fields, "publicKey")?,
         optional_str(fields, "certificate")?,
     ) {
-        (Some(pem), None) => Material::PublicKey(pem),
-        (None, Some(pem)) => Material::Certificate(pem),
+        (Some(pem), None) => KeyMaterial::PublicKey(pem.to_owned()),
+        (None, Some(pem)) => KeyMaterial::Certificate(pem.to_owned()),
         _ => return Err(KeyProblem::KeyMaterialCount),
     };
     let allow_token_reuse = match fields.get("allowTokenReuse") {
@@ -256,9 +337,16 @@ fn load_entry(entry: &Value) -> Result<(String, String, TrustedKey), KeyProblem>
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(KeyProblem::BadBoolean("allowTokenReuse")),
     };
-    let mut key = load_key(material, permissions)?;
+    let mut key = load_key(material.as_material(), permissions)?;
     key.allow_token_reuse = allow_token_reuse;
-    Ok((org_id.to_owned(), subject.to_owned(), key))
+    let registered = RegistryEntry {
+        org_id: org_id.to_owned(),
+        subject: subject.to_owned(),
+        material,
+        permissions: listed,
+        allow_token_reuse,
+    };
+    Ok((registered, key))
 }
 
 fn required_str<'a>(
@@ -280,22 +368,29 @@ fn optional_str<'a>(
     }
 }
 
-fn parse_permissions(value: Option<&Value>) -> Result<Permissions, KeyProblem> {
+/// The set, and the permissions in document order without repeats.
+pub(crate) fn parse_permissions(
+    value: Option<&Value>,
+) -> Result<(Permissions, Vec<Permission>), KeyProblem> {
     let Some(Value::Array(items)) = value else {
         return Err(KeyProblem::BadPermissions);
     };
     let mut permissions = Permissions::default();
+    let mut listed = Vec::new();
     for item in items {
         let name = item.as_str().ok_or(KeyProblem::BadPermissions)?;
         let p =
             Permission::parse(name).ok_or_else(|| KeyProblem::UnknownPermission(excerpt(name)))?;
+        if !permissions.contains(p) {
+            listed.push(p);
+        }
         permissions.insert(p);
     }
     // A key that allows nothing can only be a mistake in the document.
     if permissions == Permissions::default() {
         return Err(KeyProblem::BadPermissions);
     }
-    Ok(permissions)
+    Ok((permissions, listed))
 }
 
 #[cfg(test)]

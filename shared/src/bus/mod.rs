@@ -23,6 +23,9 @@ pub const ROUTING_DETAIL_TYPE: &str = "RoutingRequest";
 pub const POST_CALL_DETAIL_TYPE: &str = "PostCallSentiment";
 /// `detail-type` of a stored post-call analysis (CONTRACT §3.2).
 pub const ANALYSED_DETAIL_TYPE: &str = "ConversationAnalysed";
+/// A tenant record changed (CONTRACT §7): `tenant`, `change`, `by`; no conversation, so not
+/// among [`DETAIL_TYPES`].
+pub const TENANT_CHANGED_DETAIL_TYPE: &str = "TenantChanged";
 
 /// Every `detail-type` this service publishes. Each `detail` names the tenant (`tenant`) and the
 /// conversation (`conversationKey`), so that consumers (rules, the live channel) can route it.

@@ -143,7 +143,8 @@ pub struct Category {
 pub struct TenantCategories {
     /// Built-in categories first (Question, Pricing, Next Step), then the tenant's own.
     pub categories: Vec<Category>,
-    price_and_steps: PhraseMatcher,
+    /// The same for every tenant: built once, shared (10,000 tenants hold one).
+    price_and_steps: &'static PhraseMatcher,
     keywords: PhraseMatcher,
 }
 
@@ -152,6 +153,24 @@ pub const PRICING_INDEX: usize = 1;
 pub const NEXT_STEP_INDEX: usize = 2;
 
 impl TenantCategories {
+    /// The built-in categories and `own` (name, keywords, alert), already checked with
+    /// [`check_category`].
+    pub fn configured<'a>(
+        org: &str,
+        own: impl IntoIterator<Item = (&'a str, &'a [String], bool)>,
+    ) -> Self {
+        let own = own
+            .into_iter()
+            .map(|(name, keywords, alert)| ConfiguredCategory {
+                org_id: org.to_owned(),
+                name: name.to_owned(),
+                keywords: keywords.to_vec(),
+                alert,
+            })
+            .collect();
+        Self::new(own, org)
+    }
+
     fn new(own: Vec<ConfiguredCategory>, org: &str) -> Self {
         let builtin = [
             (QUESTION, QUESTION_TYPE_ID),
@@ -178,12 +197,15 @@ impl TenantCategories {
                 .iter()
                 .map(move |k| (NEXT_STEP_INDEX + 1 + i, k.as_str()))
         }));
-        let price_and_steps = PhraseMatcher::new(
-            PRICE_WORDS
-                .iter()
-                .map(|w| (PRICING_INDEX, *w))
-                .chain(NEXT_STEP_PHRASES.iter().map(|p| (NEXT_STEP_INDEX, *p))),
-        );
+        static PRICE_AND_STEPS: std::sync::OnceLock<PhraseMatcher> = std::sync::OnceLock::new();
+        let price_and_steps = PRICE_AND_STEPS.get_or_init(|| {
+            PhraseMatcher::new(
+                PRICE_WORDS
+                    .iter()
+                    .map(|w| (PRICING_INDEX, *w))
+                    .chain(NEXT_STEP_PHRASES.iter().map(|p| (NEXT_STEP_INDEX, *p))),
+            )
+        });
         Self {
             categories,
             price_and_steps,
@@ -257,14 +279,40 @@ pub fn tenant_type_id(org: &str, name: &str) -> String {
     uuid::Uuid::new_v5(&NAMESPACE, format!("{org}/{name}").as_bytes()).to_string()
 }
 
-#[derive(Debug, Deserialize)]
+/// One entry of an `INSIGHT_CATEGORIES` document.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfiguredCategory {
-    org_id: String,
-    name: String,
-    keywords: Vec<String>,
+pub struct ConfiguredCategory {
+    pub org_id: String,
+    pub name: String,
+    pub keywords: Vec<String>,
     #[serde(default)]
-    alert: bool,
+    pub alert: bool,
+}
+
+/// Why a tenant category cannot be configured, if it cannot: `earlier` are the names of the
+/// tenant's categories before it.
+pub fn check_category<'a>(
+    name: &str,
+    keywords: &[String],
+    mut earlier: impl Iterator<Item = &'a str>,
+) -> Result<(), &'static str> {
+    if name.trim().is_empty() {
+        return Err("name must not be empty");
+    }
+    if [QUESTION, PRICING, NEXT_STEP]
+        .iter()
+        .any(|b| b.eq_ignore_ascii_case(name.trim()))
+    {
+        return Err("name is a built-in category");
+    }
+    if keywords.iter().all(|k| normalise(k).trim().is_empty()) {
+        return Err("keywords must hold at least one word");
+    }
+    if earlier.any(|o| o.eq_ignore_ascii_case(name)) {
+        return Err("name is configured twice for this org");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -304,40 +352,7 @@ impl Default for InsightCategories {
 impl InsightCategories {
     /// `{"categories":[{"orgId":…,"name":…,"keywords":[…],"alert":false}]}`.
     pub fn from_json(doc: &str) -> Result<Self, CategoriesError> {
-        let doc: CategoriesDocument =
-            serde_json::from_str(doc).map_err(|e| CategoriesError::Json(e.to_string()))?;
-        let mut grouped: HashMap<String, Vec<ConfiguredCategory>> = HashMap::new();
-        for (index, c) in doc.categories.into_iter().enumerate() {
-            let builtin = [QUESTION, PRICING, NEXT_STEP]
-                .iter()
-                .any(|b| b.eq_ignore_ascii_case(c.name.trim()));
-            if c.name.trim().is_empty() {
-                return Err(CategoriesError::Category {
-                    index,
-                    why: "name must not be empty",
-                });
-            }
-            if builtin {
-                return Err(CategoriesError::Category {
-                    index,
-                    why: "name is a built-in category",
-                });
-            }
-            if c.keywords.iter().all(|k| normalise(k).trim().is_empty()) {
-                return Err(CategoriesError::Category {
-                    index,
-                    why: "keywords must hold at least one word",
-                });
-            }
-            let own = grouped.entry(c.org_id.clone()).or_default();
-            if own.iter().any(|o| o.name.eq_ignore_ascii_case(&c.name)) {
-                return Err(CategoriesError::Category {
-                    index,
-                    why: "name is configured twice for this org",
-                });
-            }
-            own.push(c);
-        }
+        let grouped = Self::entries_from_json(doc)?;
         let by_org = grouped.into_iter().map(|(org, own)| {
             let categories = TenantCategories::new(own, &org);
             (org, categories)
@@ -348,21 +363,40 @@ impl InsightCategories {
         })
     }
 
+    /// The document's categories, checked, by org (what an import writes to tenant records).
+    pub fn entries_from_json(
+        doc: &str,
+    ) -> Result<HashMap<String, Vec<ConfiguredCategory>>, CategoriesError> {
+        let doc: CategoriesDocument =
+            serde_json::from_str(doc).map_err(|e| CategoriesError::Json(e.to_string()))?;
+        let mut grouped: HashMap<String, Vec<ConfiguredCategory>> = HashMap::new();
+        for (index, c) in doc.categories.into_iter().enumerate() {
+            let own = grouped.entry(c.org_id.clone()).or_default();
+            check_category(&c.name, &c.keywords, own.iter().map(|o| o.name.as_str()))
+                .map_err(|why| CategoriesError::Category { index, why })?;
+            own.push(c);
+        }
+        Ok(grouped)
+    }
+
     /// From `INSIGHT_CATEGORIES` (the document) or `INSIGHT_CATEGORIES_FILE` (its path); none
     /// configured means the built-in categories only.
     pub fn from_env() -> Result<Self, CategoriesError> {
+        Self::from_json(&Self::document_from_env()?)
+    }
+
+    /// The document `INSIGHT_CATEGORIES` holds or `INSIGHT_CATEGORIES_FILE` names; an empty
+    /// one when neither is set.
+    pub fn document_from_env() -> Result<String, CategoriesError> {
         if let Ok(doc) = std::env::var("INSIGHT_CATEGORIES") {
             if !doc.trim().is_empty() {
-                return Self::from_json(&doc);
+                return Ok(doc);
             }
         }
         match std::env::var("INSIGHT_CATEGORIES_FILE") {
-            Ok(path) if !path.trim().is_empty() => {
-                let doc = std::fs::read_to_string(&path)
-                    .map_err(|source| CategoriesError::Read { path, source })?;
-                Self::from_json(&doc)
-            }
-            _ => Ok(Self::default()),
+            Ok(path) if !path.trim().is_empty() => std::fs::read_to_string(&path)
+                .map_err(|source| CategoriesError::Read { path, source }),
+            _ => Ok(r#"{"categories":[]}"#.to_owned()),
         }
     }
 

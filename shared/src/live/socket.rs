@@ -3,18 +3,16 @@
 
 use super::protocol::{parse, ClientMessage, ErrorCode, ServerMessage};
 use super::subscriptions::{Subscription, Subscriptions};
-use crate::auth::{KeyRegistry, Permission};
-use crate::intelligence::InsightCategories;
-use crate::model::OrgId;
+use crate::auth::Permission;
 use crate::store::ConversationReader;
+use crate::tenants::{Refusal, Tenants};
 
-/// The live channel's state: keys (to verify `intelligence:read` tokens), the read side of the
-/// store (to find a conversation), the subscriptions, and the tenants' categories (alerts).
+/// The live channel's state: the tenants (to verify `intelligence:read` tokens, and their alert
+/// categories), the read side of the store (to find a conversation), and the subscriptions.
 pub struct LiveApp<R, S> {
-    pub keys: KeyRegistry,
+    pub tenants: Tenants,
     pub reader: R,
     pub subscriptions: S,
-    pub categories: InsightCategories,
 }
 
 /// Answers one client message of `connection`. Never fails: every problem is an error message.
@@ -62,22 +60,27 @@ async fn subscribe<R: ConversationReader, S: Subscriptions>(
         message: message.to_owned(),
         record_id: Some(record_id.to_owned()),
     };
-    let verified = match app.keys.verify(
-        Some(&format!("Bearer {token}")),
-        Permission::IntelligenceRead,
-        now,
-    ) {
-        Ok(verified) => verified,
-        Err(e) => {
+    let admitted = match app
+        .tenants
+        .verify(
+            Some(&format!("Bearer {token}")),
+            Permission::IntelligenceRead,
+            now,
+        )
+        .await
+    {
+        Ok(admitted) => admitted,
+        Err(Refusal::Auth(e)) => {
             tracing::info!(reason = %e, "live token refused");
             return refuse(
                 ErrorCode::InvalidSession,
                 "Session expired or invalid: a token with intelligence:read is required",
             );
         }
+        Err(Refusal::Unavailable) => return unavailable(record_id.to_owned()),
     };
-    tracing::Span::current().record("tenant", verified.org_id.as_str());
-    let org = OrgId::new(verified.org_id);
+    tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
+    let org = admitted.tenant.org.clone();
     // Another tenant's conversation is answered exactly as one that does not exist.
     let not_found = || {
         refuse(
@@ -108,13 +111,6 @@ async fn subscribe<R: ConversationReader, S: Subscriptions>(
     ServerMessage::Subscribed {
         record_id: record_id.to_owned(),
         conversation_key: conversation.as_str().to_owned(),
-        alert_categories: app
-            .categories
-            .for_org(org.as_str())
-            .categories
-            .iter()
-            .filter(|c| c.alert)
-            .map(|c| c.name.clone())
-            .collect(),
+        alert_categories: admitted.tenant.alert_categories(),
     }
 }

@@ -32,7 +32,12 @@ pub async fn handle<S: Store, B: EventPublisher>(
     flow: &ContactFlow,
     now_millis: u64,
 ) -> Result<FlatMap, Outage> {
-    let (org, key) = match flow.target(app.connect_tenant.as_ref()) {
+    let configured = app
+        .tenants
+        .connect_tenant(flow.instance_arn.as_deref())
+        .await
+        .map_err(|_| Outage)?;
+    let (org, key) = match flow.target(configured.as_ref()) {
         Ok(target) => target,
         Err(refused) => return Ok(refused),
     };

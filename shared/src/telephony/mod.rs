@@ -19,7 +19,7 @@ use percent_encoding::percent_decode_str;
 use serde_json::Value;
 
 use crate::app::{App, Store};
-use crate::auth::{KeyRegistry, Permission, Verified};
+use crate::auth::{Permission, Verified};
 use crate::bus::EventPublisher;
 use crate::clock::now_secs;
 use crate::error::ApiError;
@@ -27,6 +27,7 @@ use crate::format::Format;
 use crate::model::{ConversationKey, OrgId, RoutingOperation, VendorCallKey};
 use crate::respond;
 use crate::store::{ReplayGuard, Resolution, TelephonyStore};
+use crate::tenants::{Refusal, Tenant, Tenants};
 
 pub const BASE_PATH: &str = "/telephony/v1/";
 pub const PROVIDER_HEADER: &str = "telephony-provider-name";
@@ -150,16 +151,16 @@ async fn dispatch<S: Store, B: EventPublisher>(
 ) -> Result<Response<Bytes>, ApiError> {
     if let Route::Routing { raw_key, operation } = route {
         // Reroute and clear routing take no body: none is read, whatever it holds.
-        let (caller, body) = Caller::intake(&app.keys, request, operation.takes_body())?;
+        let (caller, body) = Caller::intake(&app.tenants, request, operation.takes_body()).await?;
         return call_flows::routing_request(app, caller, body, raw_key, operation).await;
     }
     if let Route::RealtimeEvents { raw_key } = route {
         // The most frequent request: its body is read straight into typed events.
-        let caller = Caller::admit(&app.keys, request, true)?;
+        let caller = Caller::admit(&app.tenants, request, true).await?;
         let parsed = realtime::read(request.body(), caller.format)?;
         return flows::realtime_events(app, caller, parsed, raw_key).await;
     }
-    let (caller, body) = Caller::intake(&app.keys, request, true)?;
+    let (caller, body) = Caller::intake(&app.tenants, request, true).await?;
     let body = body.unwrap_or(Value::Null);
     match route {
         Route::CreateVoiceCall => call_flows::create_voice_call(app, caller, body).await,
@@ -179,6 +180,9 @@ async fn dispatch<S: Store, B: EventPublisher>(
 pub(crate) struct Caller {
     pub org: OrgId,
     pub token: Verified,
+    /// The tenant's settings, as cached when the token was verified.
+    #[allow(dead_code)]
+    pub tenant: std::sync::Arc<Tenant>,
     pub format: Format,
     pub provider: Option<String>,
     pub now: u64,
@@ -188,14 +192,14 @@ impl Caller {
     /// Token (401), then `Content-Type` (415), then size (413) and syntax (400). `read_body`
     /// false: the operation takes no body, so neither its type nor its content matters (an
     /// empty body is `None`); `PATCH` bodies may be empty too.
-    fn intake(
-        keys: &KeyRegistry,
+    async fn intake(
+        tenants: &Tenants,
         request: &Request<Bytes>,
         read_body: bool,
     ) -> Result<(Self, Option<Value>), ApiError> {
         let empty = request.body().iter().all(u8::is_ascii_whitespace);
         let read_body = read_body && !(empty && request.method() == Method::PATCH);
-        let caller = Self::admit(keys, request, read_body)?;
+        let caller = Self::admit(tenants, request, read_body).await?;
         let body = if read_body {
             Some(caller.format.parse(request.body())?)
         } else {
@@ -206,14 +210,14 @@ impl Caller {
 
     /// Token (401), then `Content-Type` (415) when the body is to be read; the body is left to
     /// the caller.
-    fn admit(
-        keys: &KeyRegistry,
+    async fn admit(
+        tenants: &Tenants,
         request: &Request<Bytes>,
         read_body: bool,
     ) -> Result<Self, ApiError> {
         let now = now_secs();
         let headers = request.headers();
-        let token = authenticate(keys, headers, Permission::EventsWrite, now)?;
+        let (token, tenant) = authenticate(tenants, headers, Permission::EventsWrite, now).await?;
         let format = if read_body {
             Format::of_request(headers)?
         } else {
@@ -223,6 +227,7 @@ impl Caller {
         Ok(Self {
             org: OrgId::new(token.org_id.clone()),
             token,
+            tenant,
             format,
             provider: provider(headers).map(str::to_owned),
             now,
@@ -287,20 +292,27 @@ impl Caller {
     }
 }
 
-/// Verifies the bearer token for `needed` and records the tenant on the request's span.
-pub(crate) fn authenticate(
-    keys: &KeyRegistry,
+/// Verifies the bearer token for `needed` against its tenant's keys and records the tenant on
+/// the request's span.
+pub(crate) async fn authenticate(
+    tenants: &Tenants,
     headers: &HeaderMap,
     needed: Permission,
     now: u64,
-) -> Result<Verified, ApiError> {
+) -> Result<(Verified, std::sync::Arc<Tenant>), ApiError> {
     let header = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let verified = keys.verify(header, needed, now).map_err(|e| {
-        tracing::info!(reason = %e, "token refused");
-        ApiError::Unauthorized(e.caller_message())
-    })?;
-    tracing::Span::current().record("tenant", verified.org_id.as_str());
-    Ok(verified)
+    let admitted = tenants
+        .verify(header, needed, now)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Auth(e) => {
+                tracing::info!(reason = %e, "token refused");
+                ApiError::Unauthorized(e.caller_message())
+            }
+            Refusal::Unavailable => ApiError::Unavailable,
+        })?;
+    tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
+    Ok((admitted.token, admitted.tenant))
 }
 
 /// The `{vendorCallKey}` path segment, URL-decoded and checked.
