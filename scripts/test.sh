@@ -9,25 +9,56 @@ cd "$root"
 source scripts/tools.sh
 source scripts/arm64.sh
 
-echo "== sam validate --lint"
+phase_start=$SECONDS
+phase() { # name: prints how long the previous phase took, then the next one's header
+  [[ -n ${phase_name:-} ]] && echo "-- $phase_name: $((SECONDS - phase_start)) s"
+  phase_name=$1 phase_start=$SECONDS
+  [[ -n $1 ]] && echo "== $1"
+  true
+}
+
+phase "sam validate --lint"
 AWS_DEFAULT_REGION=us-east-1 "$SAM" validate --lint --template template.yaml
 
-echo "== cargo test (includes the fuzz driver's bounded slice: fuzz-driver/tests/slice.rs, a fixed"
-echo "   seed and a random one it prints)"
-cargo test --workspace --exclude artifact-tests "$@"
-
-echo "== sam build"
-# cargo-lambda would add the target itself, but once per function built in parallel: they race.
+phase "build: the workspace's tests (dev, x86) and, alongside, sam build (release, arm64)"
+# The two builds share nothing (other profile, other target) and neither keeps both cores busy
+# (the release build's SDK crates and LTO links are long single-threaded steps), so they run
+# side by side; the tests themselves run after both, on a machine nobody else is building on
+# (some assert on latency). sam build: one cargo-lambda run of every function
+# (lambda-build/Makefile); its output is printed once it is done.
+# cargo-lambda would add the target itself; adding it first keeps rustup out of the build.
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1 ||
   rustup target add aarch64-unknown-linux-gnu
-start=$SECONDS
-"$SAM" build --template template.yaml --region us-east-1
-echo "sam build: $((SECONDS - start)) s"
+sam_log="$(mktemp)"
+sam_start=$SECONDS
+"$SAM" build --template template.yaml --region us-east-1 >"$sam_log" 2>&1 &
+sam_job=$!
+trap 'kill "$sam_job" 2>/dev/null || true' EXIT
+cargo test --workspace --exclude artifact-tests --no-run "$@"
+echo "-- cargo test --no-run: $((SECONDS - phase_start)) s"
+sam_status=0
+wait "$sam_job" || sam_status=$?
+trap - EXIT
+sed 's/^/[sam build] /' "$sam_log"
+rm -f "$sam_log"
+echo "-- sam build: $((SECONDS - sam_start)) s (exit $sam_status)"
+[[ $sam_status -eq 0 ]]
 
-echo "== artifact tests (the built arm64 bootstraps under the runtime emulator and qemu)"
-# The contact-flow answers are compared with the x86 dev builds `cargo test` made above.
-BUILT_INGEST_BOOTSTRAP="$root/.aws-sam/build/IngestEventsFunction/bootstrap" \
-BUILT_INTELLIGENCE_BOOTSTRAP="$root/.aws-sam/build/GetIntelligenceFunction/bootstrap" \
-DEV_INGEST_BOOTSTRAP="$root/target/debug/ingest-events" \
-DEV_INTELLIGENCE_BOOTSTRAP="$root/target/debug/get-intelligence" \
-  cargo test -p artifact-tests
+phase "cargo test"
+echo "   (includes the fuzz driver's bounded slice: fuzz-driver/tests/slice.rs, a fixed seed and a"
+echo "   random one it prints)"
+cargo test --workspace --exclude artifact-tests "$@"
+
+phase "artifact tests (every built arm64 bootstrap under the runtime emulator and qemu)"
+# Each test finds its function's .aws-sam/build/<LogicalId>/bootstrap; the contact-flow answers
+# are compared with the x86 dev builds `cargo test` made above (target/debug/<bin>).
+# --workspace with the test targets named, not -p artifact-tests: features are unified over the
+# packages selected, and artifact-tests alone resolves a smaller set (regex, hashbrown, ...), so
+# -p would compile the dev dependency tree, the AWS SDK included, a second time.
+artifact_tests=()
+for file in artifact-tests/tests/*.rs; do
+  artifact_tests+=(--test "$(basename "$file" .rs)")
+done
+SAM_BUILD_DIR="$root/.aws-sam/build" cargo test --workspace "${artifact_tests[@]}"
+phase ""
+times

@@ -1,33 +1,53 @@
-//! What `sam build` made, tested: each function's arm64 bootstrap (`.aws-sam/build/<Function>/
-//! bootstrap`) under the Lambda runtime interface emulator, run through qemu user mode, fed every
-//! file of `events/` — what `sam local invoke -e events/<file>` runs inside its container.
+//! What `sam build` made, tested: each function's arm64 bootstrap (`.aws-sam/build/<LogicalId>/
+//! bootstrap`) under the Lambda runtime interface emulator, run through qemu user mode, fed the
+//! files of `events/` — what `sam local invoke -e events/<file>` runs inside its container. EVERY
+//! function `sam build` made is tested here (`every_built_function_is_tested` fails otherwise):
+//! a new function is one entry of [`TESTED`] and one test.
 //!
-//! Every answer must be the reference's: the local server (the handlers' own HTTP front) for
-//! API Gateway events, and the x86 dev build of the same function under the emulator for
-//! contact-flow events, reading or writing the same data (fixtures on a moto server).
+//! The telephony functions' answers must be the reference's: the local server (the handlers' own
+//! HTTP front) for API Gateway events, and the x86 dev build of the same function under the
+//! emulator for contact-flow events, reading or writing the same data (fixtures on a moto
+//! server). The live and post-call functions answer their WebSocket, EventBridge and DynamoDB
+//! stream events with what the table, the bus and a management-API stand-in then hold.
 //!
-//! scripts/test.sh (`make test`) runs `sam build` and then these tests, with
-//! `BUILT_INGEST_BOOTSTRAP`, `BUILT_INTELLIGENCE_BOOTSTRAP` (the built bootstraps), `QEMU_AARCH64`
-//! and `QEMU_LD_PREFIX` (from scripts/arm64.sh) set; without them the tests fail. The x86 dev
-//! binaries come from `DEV_INGEST_BOOTSTRAP`/`DEV_INTELLIGENCE_BOOTSTRAP`, by default
-//! `target/debug/<bin>`.
+//! scripts/test.sh (`make test`) runs `sam build` and then these tests, with `SAM_BUILD_DIR` (the
+//! `.aws-sam/build` directory), `QEMU_AARCH64` and `QEMU_LD_PREFIX` (from scripts/arm64.sh) set;
+//! without them the tests fail. The x86 dev binaries come from `DEV_INGEST_BOOTSTRAP`/
+//! `DEV_INTELLIGENCE_BOOTSTRAP`, by default `target/debug/<bin>` (built by `cargo test`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde_json::{json, Value};
+use shared::live::{Subscription, Subscriptions};
+use shared::model::{ConversationKey, OrgId};
 use testkit::compare::{assert_same_http, voice_call_id};
 use testkit::events::{self, http_call, PARENT_PLACEHOLDER, TOKEN_PLACEHOLDER};
 use testkit::keys::Signer;
+use testkit::management_api::ManagementApi;
+use testkit::realtime::SEED_KEY;
 use testkit::rie::Rie;
+use testkit::telephony::{
+    inbound_call, message, messages_path, post_call_of, post_call_path, post_call_sentiment,
+};
 use testkit::{Fixture, ORG_A};
 
 const KEY: &str = "5324881f-1e84-4367-8930-f69a74b30ca6";
 const RECORD_PLACEHOLDER: &str = "{{RECORD_ID}}";
+const CONNECTION_PLACEHOLDER: &str = "{{CONNECTION_ID}}";
 const FIRST_LEG: &str = "voicecall-create-inbound";
 
 /// ELF `e_machine` of AArch64.
 const EM_AARCH64: u16 = 183;
+
+/// The functions these tests cover, by logical id: every function `sam build` made must be one.
+const TESTED: [&str; 5] = [
+    "IngestEventsFunction",
+    "GetIntelligenceFunction",
+    "AnalyseConversationFunction",
+    "LiveSocketFunction",
+    "LiveDeliverFunction",
+];
 
 fn required(var: &str) -> PathBuf {
     let value = std::env::var_os(var).unwrap_or_else(|| {
@@ -45,10 +65,39 @@ fn required(var: &str) -> PathBuf {
     path
 }
 
-/// A built arm64 bootstrap, checked to be one.
-fn built(var: &str) -> PathBuf {
-    let path = required(var);
-    let bytes = std::fs::read(&path).expect("the bootstrap is readable");
+/// `sam build`'s output directory (`.aws-sam/build`).
+fn sam_build_dir() -> PathBuf {
+    required("SAM_BUILD_DIR")
+}
+
+/// The logical ids of the functions `sam build` made: the directories of `SAM_BUILD_DIR` that
+/// hold a `bootstrap`.
+fn built_functions() -> Vec<String> {
+    let dir = sam_build_dir();
+    let mut ids: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.join("bootstrap").is_file())
+        .map(|path| {
+            path.file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The built arm64 bootstrap of `logical_id`, checked to be one.
+fn built(logical_id: &str) -> PathBuf {
+    let path = sam_build_dir().join(logical_id).join("bootstrap");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (is {logical_id} in template.yaml? run `make test`)",
+            path.display()
+        )
+    });
     assert!(
         bytes.len() > 20 && bytes.starts_with(b"\x7fELF"),
         "{} is not an ELF binary",
@@ -61,6 +110,19 @@ fn built(var: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+#[test]
+fn every_built_function_is_tested() {
+    let mut tested: Vec<String> = TESTED.iter().map(|s| (*s).to_owned()).collect();
+    tested.sort();
+    assert_eq!(
+        built_functions(),
+        tested,
+        "the functions `sam build` made ({}) and the ones tested here (TESTED) differ: a new \
+         function needs its test in artifact-tests/tests/built_bootstraps.rs",
+        sam_build_dir().display()
+    );
 }
 
 /// The x86 dev build of `bin`, the reference for contact-flow events.
@@ -86,11 +148,16 @@ fn function_env(fx: &Fixture) -> Vec<(String, String)> {
     env
 }
 
-/// `bootstrap` (arm64) under the emulator, through qemu user mode.
+/// `bootstrap` (arm64) under the emulator, through qemu user mode, with the fixture's function
+/// environment.
 fn start_arm64(bootstrap: &Path, fx: &Fixture) -> Rie {
+    start_arm64_with(bootstrap, function_env(fx))
+}
+
+/// `bootstrap` (arm64) under the emulator, through qemu user mode, with `env`.
+fn start_arm64_with(bootstrap: &Path, mut env: Vec<(String, String)>) -> Rie {
     let qemu = required("QEMU_AARCH64");
     let sysroot = required("QEMU_LD_PREFIX");
-    let mut env = function_env(fx);
     env.push((
         "QEMU_LD_PREFIX".to_owned(),
         sysroot.to_string_lossy().into_owned(),
@@ -174,7 +241,7 @@ fn contact_flow_events(prefix: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn built_ingest_answers_every_telephony_and_contact_flow_event() {
-    let built = built("BUILT_INGEST_BOOTSTRAP");
+    let built = built("IngestEventsFunction");
     let dev = dev("DEV_INGEST_BOOTSTRAP", "ingest-events");
     let (lambda_fx, reference_fx) = (Fixture::new().await, Fixture::new().await);
     let lambda = start_arm64(&built, &lambda_fx);
@@ -253,7 +320,7 @@ async fn built_ingest_answers_every_telephony_and_contact_flow_event() {
 
 #[tokio::test]
 async fn built_intelligence_answers_every_action_and_contact_flow_event() {
-    let built = built("BUILT_INTELLIGENCE_BOOTSTRAP");
+    let built = built("GetIntelligenceFunction");
     let dev = dev("DEV_INTELLIGENCE_BOOTSTRAP", "get-intelligence");
     // One fixture: the call is recorded through the local server (every telephony event), then
     // read by the built function, the local server and the dev build alike.
@@ -333,4 +400,243 @@ async fn built_intelligence_answers_every_action_and_contact_flow_event() {
     let answer = lambda.invoke(&event).await;
     assert_eq!(answer["statusCode"], 401, "{answer}");
     assert_eq!(answer, reference.invoke(&event).await);
+}
+
+/// A WebSocket event of `events/live-socket-*` for `connection`, with `token` in its body.
+fn socket_event(name: &str, token: &str, connection: &str) -> Value {
+    events::load_with(
+        name,
+        &[
+            (TOKEN_PLACEHOLDER, token),
+            (CONNECTION_PLACEHOLDER, connection),
+        ],
+    )
+}
+
+/// The message a route response of live-socket carries back to the client.
+async fn socket_message(rie: &Rie, name: &str, token: &str, connection: &str) -> Value {
+    let answer = rie.invoke(&socket_event(name, token, connection)).await;
+    assert_eq!(answer["statusCode"], 200, "{name}: {answer}");
+    serde_json::from_str(answer["body"].as_str().expect("a body"))
+        .unwrap_or_else(|e| panic!("{name}: the body is not JSON ({e}): {answer}"))
+}
+
+#[tokio::test]
+async fn built_live_socket_answers_every_websocket_route() {
+    let built = built("LiveSocketFunction");
+    let names = events::names("live-socket-");
+    assert!(names.len() >= 5, "{names:?}");
+    let fx = Fixture::new().await;
+    fx.record_call(Signer::Writer, &inbound_call(SEED_KEY))
+        .await;
+    let lambda = start_arm64(&built, &fx);
+    let connection = "L0SM9cOFvHcCIhw=";
+    let reader = fx.keys.token(Signer::Reader);
+    let (sub_pk, sub_sk) = (
+        format!("{ORG_A}#LIVE#{SEED_KEY}"),
+        format!("CONN#{connection}"),
+    );
+
+    let connected = lambda
+        .invoke(&socket_event("live-socket-connect", "", connection))
+        .await;
+    assert_eq!(connected["statusCode"], 200, "{connected}");
+    assert!(
+        fx.item("LIVE#IDLE", connection).await.is_some(),
+        "a new connection is idle until it subscribes"
+    );
+    let refused = socket_message(&lambda, "live-socket-subscribe", "not-a-jwt", connection).await;
+    assert_eq!(refused["errorCode"], "INVALID_SESSION_ID", "{refused}");
+    let unknown = socket_message(&lambda, "live-socket-default", "", connection).await;
+    assert_eq!(unknown["errorCode"], "INVALID_FIELD", "{unknown}");
+
+    let subscribed = socket_message(&lambda, "live-socket-subscribe", &reader, connection).await;
+    assert_eq!(subscribed["type"], "subscribed", "{subscribed}");
+    assert_eq!(subscribed["conversationKey"], SEED_KEY);
+    assert!(fx.item(&sub_pk, &sub_sk).await.is_some());
+    assert!(fx.item("LIVE#IDLE", connection).await.is_none());
+
+    let unsubscribed = socket_message(&lambda, "live-socket-unsubscribe", "", connection).await;
+    assert_eq!(unsubscribed["type"], "unsubscribed", "{unsubscribed}");
+    assert!(fx.item(&sub_pk, &sub_sk).await.is_none());
+
+    socket_message(&lambda, "live-socket-subscribe", &reader, connection).await;
+    let gone = lambda
+        .invoke(&socket_event("live-socket-disconnect", "", connection))
+        .await;
+    assert_eq!(gone["statusCode"], 200, "{gone}");
+    assert!(fx.item(&sub_pk, &sub_sk).await.is_none());
+    assert!(fx
+        .item(
+            &format!("LIVECONN#{connection}"),
+            &format!("SUB#{SEED_KEY}")
+        )
+        .await
+        .is_none());
+}
+
+#[tokio::test]
+async fn built_live_deliver_pushes_bus_events_and_sweeps_idle_connections() {
+    let built = built("LiveDeliverFunction");
+    let names = events::names("live-deliver-");
+    assert!(names.len() >= 4, "{names:?}");
+    let fx = Fixture::new().await;
+    let api = ManagementApi::start().await;
+    let mut env = function_env(&fx);
+    env.push(("LIVE_CONNECTIONS_URL".to_owned(), api.url.clone()));
+    let lambda = start_arm64_with(&built, env);
+
+    let store = &fx.app.live.app.subscriptions;
+    let (org, conversation) = (
+        OrgId::new(ORG_A),
+        ConversationKey::stored(SEED_KEY.to_owned()),
+    );
+    let now = shared::clock::now_secs();
+    for connection in ["alive-1", "alive-2", "gone-1"] {
+        store
+            .subscribe(Subscription {
+                org: &org,
+                conversation: &conversation,
+                record_id: SEED_KEY,
+                connection,
+                now,
+            })
+            .await
+            .expect("subscribed");
+    }
+    api.make_gone("gone-1");
+
+    let answer = lambda
+        .invoke(&events::load("live-deliver-signal", ""))
+        .await;
+    assert_eq!(
+        answer,
+        json!({"skipped": 0, "delivered": 2, "gone": 1, "failed": 0, "queries": 1, "posts": 3})
+    );
+    for connection in ["alive-1", "alive-2"] {
+        let posted = api.posted_to(connection);
+        assert_eq!(posted.len(), 1, "{connection}: {posted:?}");
+        let message: Value = serde_json::from_str(&posted[0]).expect("a JSON message");
+        assert_eq!(message["type"], "IntelligenceSignal", "{message}");
+        assert_eq!(message["value"], -620.0, "{message}");
+        assert_eq!(message["conversationKey"], SEED_KEY, "{message}");
+    }
+    let mut left = store
+        .subscribers(&org, &conversation)
+        .await
+        .expect("a Query");
+    left.sort();
+    assert_eq!(
+        left,
+        ["alive-1", "alive-2"],
+        "the gone connection is removed"
+    );
+
+    let answer = lambda
+        .invoke(&events::load("live-deliver-transcript", ""))
+        .await;
+    assert_eq!(answer["delivered"], 2, "{answer}");
+    assert_eq!(answer["posts"], 2, "{answer}");
+    let message: Value =
+        serde_json::from_str(&api.posted_to("alive-1")[1]).expect("a JSON message");
+    assert_eq!(message["type"], "TranscriptEntry", "{message}");
+    assert_eq!(message["content"], "I want to cancel my order", "{message}");
+
+    // A detail type the live channel does not carry: answered skipped, no AWS call.
+    let calls = api.calls().len();
+    let answer = lambda
+        .invoke(&events::load("live-deliver-unroutable", ""))
+        .await;
+    assert_eq!(answer["skipped"], 1, "{answer}");
+    assert_eq!(api.calls().len(), calls);
+
+    // The schedule closes connections that stayed idle 30 s, and only those.
+    store.connected("idle-old", now - 31).await.expect("stored");
+    store.connected("idle-new", now).await.expect("stored");
+    let answer = lambda.invoke(&events::load("live-deliver-sweep", "")).await;
+    assert_eq!(answer, json!({"closedIdle": 1}));
+    let closed: Vec<_> = api.calls()[calls..]
+        .iter()
+        .map(|c| (c.method.clone(), c.connection.clone()))
+        .collect();
+    assert_eq!(closed, [("DELETE".to_owned(), "idle-old".to_owned())]);
+    assert!(fx.item("LIVE#IDLE", "idle-old").await.is_none());
+    assert!(fx.item("LIVE#IDLE", "idle-new").await.is_some());
+}
+
+#[tokio::test]
+async fn built_analyse_conversation_stores_an_ended_conversation_once() {
+    let built = built("AnalyseConversationFunction");
+    let fx = Fixture::new().await;
+    let lambda = start_arm64(&built, &fx);
+    let conversation_pk = format!("{ORG_A}#CONV#{KEY}");
+    let record = || fx.item(&conversation_pk, "ANALYSIS");
+    let analysed = || async {
+        fx.published_events()
+            .await
+            .into_iter()
+            .filter(|(t, _)| t == shared::bus::ANALYSED_DETAIL_TYPE)
+            .map(|(_, d)| d)
+            .collect::<Vec<_>>()
+    };
+    for m in [
+        message(
+            "m1",
+            1_000,
+            4_000,
+            "How much is the premium plan?",
+            "END_USER",
+        ),
+        message("m2", 5_000, 9_000, "It is $40 a month.", "HUMAN_AGENT"),
+    ] {
+        let answer = fx
+            .post_json_as(Signer::Writer, &messages_path(KEY), &m)
+            .await;
+        assert_eq!(answer.status, 202, "{}", answer.body);
+    }
+    let stream = events::load_with("analysis-stream", &[]);
+    let not_ended = events::load_with("analysis-stream-not-ended", &[]);
+
+    // A live conversation: nothing to store.
+    assert_eq!(
+        lambda.invoke(&stream).await,
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(record().await, None, "a record of a live conversation");
+
+    // Post-call events end it; a HEAD image that has not ended is still no trigger.
+    let body = post_call_of(vec![post_call_sentiment(json!(-1.5), 0, 9_000, "CUSTOMER")]);
+    let answer = fx
+        .post_json_as(Signer::Writer, &post_call_path(KEY), &body)
+        .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    fx.published_events().await;
+    assert_eq!(
+        lambda.invoke(&not_ended).await,
+        json!({"batchItemFailures": []})
+    );
+    assert_eq!(
+        record().await,
+        None,
+        "analysed on a HEAD that had not ended"
+    );
+
+    // The ended HEAD stores its record, once, however often the batch comes.
+    for _ in 0..2 {
+        assert_eq!(
+            lambda.invoke(&stream).await,
+            json!({"batchItemFailures": []})
+        );
+    }
+    let stored = record().await.expect("the analysis record");
+    assert_eq!(stored["summariser"], "built-in", "{stored}");
+    assert_eq!(stored["published"], true, "{stored}");
+    let published = analysed().await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["conversationKey"], KEY);
+    let outputs = fx.intelligence_of(Signer::Reader, KEY).await;
+    assert!(
+        outputs["conversationIntelligence"]["callSummary"].is_string(),
+        "{outputs}"
+    );
 }
