@@ -41,12 +41,13 @@ const FIRST_LEG: &str = "voicecall-create-inbound";
 const EM_AARCH64: u16 = 183;
 
 /// The functions these tests cover, by logical id: every function `sam build` made must be one.
-const TESTED: [&str; 5] = [
+const TESTED: [&str; 6] = [
     "IngestEventsFunction",
     "GetIntelligenceFunction",
     "AnalyseConversationFunction",
     "LiveSocketFunction",
     "LiveDeliverFunction",
+    "AdminApiFunction",
 ];
 
 fn required(var: &str) -> PathBuf {
@@ -639,4 +640,12 @@ async fn built_analyse_conversation_stores_an_ended_conversation_once() {
         outputs["conversationIntelligence"]["callSummary"].is_string(),
         "{outputs}"
     );
+}
+
+#[tokio::test]
+async fn built_admin_api_administers_tenants_for_iam_callers_only() {
+    let built = built("AdminApiFunction");
+    let fx = Fixture::new().await;
+    let lambda = start_arm64(&built, &fx);
+    testkit::admin::check_admin_function(&lambda, &fx).await;
 }

@@ -396,7 +396,8 @@ impl Fixture {
                 assert_eq!(envelope["source"], DEFAULT_EVENT_SOURCE);
                 let detail_type = envelope["detail-type"].as_str().unwrap_or_default();
                 assert!(
-                    shared::bus::DETAIL_TYPES.contains(&detail_type),
+                    shared::bus::DETAIL_TYPES.contains(&detail_type)
+                        || detail_type == shared::bus::TENANT_CHANGED_DETAIL_TYPE,
                     "unknown detail-type {detail_type}"
                 );
                 out.push((detail_type.to_owned(), envelope["detail"].clone()));

@@ -2,6 +2,7 @@
 //! processes: a moto server (DynamoDB, EventBridge, SQS) and the Lambda runtime interface
 //! emulator. A missing tool is a test failure with the command that installs it, never a skip.
 
+pub mod admin;
 pub mod bedrock;
 pub mod browser;
 pub mod calls;

@@ -71,6 +71,41 @@ pub fn sign_rs256(
         .map_err(|e| SignError::Signing(e.to_string()))
 }
 
+/// A freshly generated EC P-256 key pair (ES256): the private key as PKCS#8 DER, the public
+/// half as `PUBLIC KEY` PEM. Cheap to make by the thousand (tests of many tenants).
+#[derive(Clone)]
+pub struct EcKeyPair {
+    pub private_pkcs8_der: Vec<u8>,
+    pub public_spki_pem: String,
+}
+
+impl fmt::Debug for EcKeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EcKeyPair")
+            .field("public_spki_pem", &self.public_spki_pem)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn generate_p256_keypair() -> EcKeyPair {
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let pair =
+        EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).expect("EC key generation failed");
+    let private = pair.to_pkcs8v1().expect("PKCS#8 encoding failed");
+    let public = pair.public_key().as_der().expect("SPKI encoding failed");
+    EcKeyPair {
+        private_pkcs8_der: private.as_ref().to_vec(),
+        public_spki_pem: to_pem("PUBLIC KEY", public.as_ref()),
+    }
+}
+
+/// Signs `claims` as an ES256 JWT with `pair`'s private key.
+pub fn sign_es256(pair: &EcKeyPair, claims: &serde_json::Value) -> Result<String, SignError> {
+    let key = EncodingKey::from_ec_der(&pair.private_pkcs8_der);
+    jsonwebtoken::encode(&Header::new(Algorithm::ES256), claims, &key)
+        .map_err(|e| SignError::Signing(e.to_string()))
+}
+
 fn to_pem(label: &str, der: &[u8]) -> String {
     let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
     pem::encode_config(&pem::Pem::new(label, der), config)

@@ -1,4 +1,4 @@
-//! The DynamoDB adapter of the tenant ports: the tenants table (README "Tenants").
+//! The DynamoDB adapter of the tenant ports: the tenants table (docs/operations.md, "Tenants").
 //!
 //! | item | `pk` | `sk` | holds |
 //! |---|---|---|---|

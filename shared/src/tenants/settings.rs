@@ -644,8 +644,7 @@ mod tests {
         let ok = NewKey::read(
             &json!({"subject": "s", "publicKey": pair.public_spki_pem, "permissions": ["events:write", "events:write"]}),
         )
-        .ok()
-        .expect("a good key");
+        .unwrap_or_else(|e| panic!("a good key: {e}"));
         assert_eq!(ok.permissions, [Permission::EventsWrite]);
         let stored = ok.into_record("key_1".into(), "now");
         assert_eq!(stored.fingerprint.len(), 64);

@@ -413,7 +413,7 @@ async fn connect_instances_map_to_one_tenant() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let org = w
         .tenants
-        .connect_tenant(Some(&format!("{arn}")))
+        .connect_tenant(Some(arn))
         .await
         .unwrap();
     assert_eq!(org.map(|o| o.as_str().to_owned()).as_deref(), Some(ORG));
@@ -436,4 +436,50 @@ async fn connect_instances_map_to_one_tenant() {
     .await;
     w.clock.advance(CACHE_TTL);
     assert_eq!(w.tenants.connect_tenant(Some(arn)).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_thousand_tenants_with_three_keys_each() {
+    use crate::auth::keygen::{generate_p256_keypair, sign_es256};
+    let w = world();
+    let mut keys = Vec::new();
+    for i in 0..1_000u32 {
+        let org = format!("00DT{i:011}");
+        let (status, _) = call(
+            &w,
+            Method::PUT,
+            &format!("/admin/v1/tenants/{org}"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let pairs = [
+            generate_p256_keypair(),
+            generate_p256_keypair(),
+            generate_p256_keypair(),
+        ];
+        for (n, pair) in pairs.iter().enumerate() {
+            let (status, body) = call(
+                &w,
+                Method::POST,
+                &format!("/admin/v1/tenants/{org}/keys"),
+                Some(json!({"subject": format!("cc{n}"), "publicKey": pair.public_spki_pem, "permissions": ["events:write"]})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        keys.push((org, pairs));
+    }
+    let now = now_secs();
+    for (i, (org, pairs)) in keys.iter().enumerate() {
+        let n = i % 3;
+        let claims = json!({"iss": org, "sub": format!("cc{n}"), "iat": now, "exp": now + 600});
+        let bearer = format!("Bearer {}", sign_es256(&pairs[n], &claims).unwrap());
+        verify(&w, &bearer)
+            .await
+            .unwrap_or_else(|e| panic!("{org}: {e}"));
+    }
+    assert_eq!(w.tenants.cached(), 1_000);
+    // One read a tenant, and the roster once.
+    assert_eq!(w.tenants.reads(), 1_001);
 }
