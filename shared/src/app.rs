@@ -42,7 +42,7 @@ pub enum ConfigError {
     Tenants(#[from] ImportError),
 }
 
-/// Deployment settings read from the environment (README, "Configuration").
+/// Deployment settings read from the environment (docs/operations.md, "Configuration").
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub table_name: String,

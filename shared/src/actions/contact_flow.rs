@@ -1,5 +1,5 @@
 //! What a contact flow learns about the call in progress (CONTRACT §4): a flat map of strings a
-//! "Check contact attributes" block can branch on (README, "Contact flows").
+//! "Check contact attributes" block can branch on (docs/api.md, "Contact flows").
 
 use super::ActionsApp;
 use crate::contact_flow::{clip, ContactFlow, FlatMap};

@@ -1,7 +1,7 @@
 //! Moment categories: the three built in, and keyword categories each tenant configures
 //! (`INSIGHT_CATEGORIES` / `INSIGHT_CATEGORIES_FILE`).
 //!
-//! What makes a moment (README, "Moments"):
+//! What makes a moment (docs/api.md, "Moments"):
 //! * **Question**: a sentence of the entry ends with `?`, or starts with a question opener
 //!   ("what", "how", "can you", "do you", …).
 //! * **Pricing**: a price word ("price", "cost", "quote", "discount", "budget", …) or an amount

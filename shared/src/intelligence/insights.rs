@@ -1,4 +1,4 @@
-//! Call-level insights (README, "Conversation insights"): sentiment per participant, real-time
+//! Call-level insights (docs/architecture.md, "Conversation insights"): sentiment per participant, real-time
 //! category signals, and talk time per speaker.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The single table's items and keys (README, "Storage").
+//! The single table's items and keys (docs/architecture.md, "Storage").
 //!
 //! | item                | pk                             | sk                                | `timeKey` (LSI `byTime`)               |
 //! |---------------------|--------------------------------|-----------------------------------|----------------------------------------|
