@@ -18,6 +18,7 @@ functions=(
   "analyse-conversation analysis-stream-not-ended -"
   "live-socket live-socket-default 200"
   "live-deliver live-deliver-unroutable -"
+  "admin-api admin-api-unsigned 401"
 )
 
 packages=() bins=() specs=()
