@@ -128,7 +128,10 @@ async fn a_hundred_tenants_with_three_keys_each_are_all_usable() {
         .collect::<Vec<()>>()
         .await;
     for (n, pair) in keys[0].iter().enumerate() {
-        assert_eq!(describe(&fx, &token(pair, &orgs[0], &format!("cc{n}"))).await, 200);
+        assert_eq!(
+            describe(&fx, &token(pair, &orgs[0], &format!("cc{n}"))).await,
+            200
+        );
     }
     // Another tenant's key does not sign for this one.
     assert_eq!(

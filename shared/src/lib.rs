@@ -15,6 +15,7 @@ pub mod error;
 pub mod format;
 pub mod intelligence;
 pub mod lambda;
+pub mod limits;
 pub mod live;
 pub mod model;
 pub mod provision;

@@ -101,6 +101,14 @@ async fn answer<R: ConversationReader>(
             Refusal::Unavailable => ApiError::Unavailable,
         })?;
     tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
+    // Over its limits: 403, as Salesforce's REST API answers an org over its limits.
+    app.tenants
+        .admit_request(&admitted.tenant)
+        .await
+        .map_err(|e| ApiError::RequestLimit {
+            status: StatusCode::FORBIDDEN,
+            retry_after_secs: e.retry_after_secs,
+        })?;
 
     if method == Method::POST {
         return invoke(app, &admitted.tenant, request, format).await;

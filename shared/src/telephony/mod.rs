@@ -312,6 +312,14 @@ pub(crate) async fn authenticate(
             Refusal::Unavailable => ApiError::Unavailable,
         })?;
     tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
+    // Over its limits: refused before anything is read, checked or stored (its jti included).
+    tenants
+        .admit_request(&admitted.tenant)
+        .await
+        .map_err(|e| ApiError::RequestLimit {
+            status: http::StatusCode::TOO_MANY_REQUESTS,
+            retry_after_secs: e.retry_after_secs,
+        })?;
     Ok((admitted.token, admitted.tenant))
 }
 

@@ -75,6 +75,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Tenants {
     inner: Arc<Inner>,
+    /// The request limits of the sides that admit telephony and action requests (CONTRACT §9).
+    limiter: Option<crate::limits::Limiter>,
 }
 
 impl Tenants {
@@ -101,6 +103,27 @@ impl Tenants {
                 connect_default,
                 reads: AtomicU64::new(0),
             }),
+            limiter: None,
+        }
+    }
+
+    /// This directory with `limiter` holding its tenants' request limits.
+    pub fn limited_by(mut self, limiter: crate::limits::Limiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The limiter, when this directory has one.
+    pub fn limiter(&self) -> Option<&crate::limits::Limiter> {
+        self.limiter.as_ref()
+    }
+
+    /// Admits one request of `tenant` under its limits (none without a limiter). Called once
+    /// the token is verified and before anything else is done or stored (its `jti` included).
+    pub async fn admit_request(&self, tenant: &Tenant) -> Result<(), crate::limits::Exceeded> {
+        match &self.limiter {
+            Some(limiter) => limiter.admit(tenant).await,
+            None => Ok(()),
         }
     }
 
