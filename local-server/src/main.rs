@@ -140,6 +140,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         admin: Some(admin),
     });
 
+    // Metrics (EMF lines, as the functions print them) on stdout every 10 s.
+    shared::metrics::flush_every(std::time::Duration::from_secs(10));
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     println!(

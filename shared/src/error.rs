@@ -107,6 +107,11 @@ impl ApiError {
         }
     }
 
+    /// The `errorCode` of the answer (the first, for a validation error of several fields).
+    pub fn error_code(&self) -> &'static str {
+        self.body().first().map_or("UNKNOWN", |b| b.error_code)
+    }
+
     /// The Salesforce REST error list: one element per problem, `fields` only where it applies.
     pub fn body(&self) -> Vec<ErrorBody> {
         let one = |code: &'static str, message: String| {

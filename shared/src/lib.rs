@@ -17,6 +17,7 @@ pub mod intelligence;
 pub mod lambda;
 pub mod limits;
 pub mod live;
+pub mod metrics;
 pub mod model;
 pub mod provision;
 pub mod respond;

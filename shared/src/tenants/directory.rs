@@ -121,6 +121,7 @@ impl Tenants {
     /// Admits one request of `tenant` under its limits (none without a limiter). Called once
     /// the token is verified and before anything else is done or stored (its `jti` included).
     pub async fn admit_request(&self, tenant: &Tenant) -> Result<(), crate::limits::Exceeded> {
+        crate::metrics::tenant_request(tenant.org.as_str());
         match &self.limiter {
             Some(limiter) => limiter.admit(tenant).await,
             None => Ok(()),
