@@ -219,7 +219,7 @@ async fn a_call(
             i * 5_000,
             i * 5_000 + 4_000,
             SENTENCES[i as usize % SENTENCES.len()],
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 "HUMAN_AGENT"
             } else {
                 "END_USER"

@@ -35,8 +35,11 @@ async fn set_limits(fx: &Fixture, org: &str, limits: Value) {
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
 
-/// `(status, Retry-After, errorCode)` of a real-time post to a fresh key.
-async fn post(fx: &Fixture, signer: Signer, key: &str) -> (u16, Option<u64>, String) {
+/// `(status, Retry-After, errorCode)` of an answer.
+type Outcome = (u16, Option<u64>, String);
+
+/// The outcome of a real-time post to `key`.
+async fn post(fx: &Fixture, signer: Signer, key: &str) -> Outcome {
     let answer = fx
         .post_events(key, &seed_categories(), &fx.keys.token(signer))
         .await;
@@ -60,7 +63,7 @@ async fn a_tenant_over_its_limit_is_refused_and_another_at_the_same_moment_is_no
     let keys: Vec<String> = (0..20).map(|_| fresh_key()).collect();
     let start = Instant::now();
     // Org A and org B (no limits) at once, 20 requests each.
-    let answers: Vec<(Signer, String, (u16, Option<u64>, String))> = stream::iter(
+    let answers: Vec<(Signer, String, Outcome)> = stream::iter(
         keys.iter()
             .flat_map(|k| [(Signer::Writer, k), (Signer::TenantB, k)]),
     )
