@@ -285,3 +285,36 @@ async fn limits_cost_at_most_a_tenth_of_a_dynamodb_request_per_accepted_request(
     );
     assert!(extra <= 0.1, "{extra}");
 }
+
+#[tokio::test]
+async fn a_contact_flow_over_its_tenants_limit_gets_request_limit_exceeded() {
+    let fx = Fixture::new().await;
+    // The fixture's contact flows act for org A (CONNECT_TENANT).
+    set_limits(&fx, ORG_A, json!({"requestsPerSecond": 0.4, "burst": 1})).await;
+    let event = testkit::events::load_with("contact-flow-ingest-category", &[]);
+    let flow = shared::contact_flow::ContactFlow::read(&event);
+    let now = shared::clock::now_millis();
+    let first = shared::telephony::contact_flow::handle(&fx.app.telephony, &flow, now)
+        .await
+        .unwrap();
+    assert_ne!(
+        first.get("status").map(String::as_str),
+        Some("error"),
+        "{first:?}"
+    );
+    let second = shared::telephony::contact_flow::handle(&fx.app.telephony, &flow, now)
+        .await
+        .unwrap();
+    assert_eq!(second["status"], "error", "{second:?}");
+    assert_eq!(second["errorCode"], "REQUEST_LIMIT_EXCEEDED", "{second:?}");
+    assert!(second.contains_key("retryAfter"), "{second:?}");
+    // The action's flow shares the budget.
+    let read = testkit::events::load_with("contact-flow-intelligence", &[]);
+    let answer = shared::actions::contact_flow::handle(
+        &fx.app.actions,
+        &shared::contact_flow::ContactFlow::read(&read),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer["errorCode"], "REQUEST_LIMIT_EXCEEDED", "{answer:?}");
+}

@@ -160,6 +160,19 @@ impl Tenants {
         Ok(Admitted { token, tenant })
     }
 
+    /// Admits one contact-flow invocation for `org` under its tenant's limits (the stack's for
+    /// an org without a record). If the tenant cannot be read it is admitted: the flow's own
+    /// handling answers the outage.
+    pub async fn admit_org(&self, org: &OrgId) -> Result<(), crate::limits::Exceeded> {
+        if self.limiter.is_none() {
+            return Ok(());
+        }
+        match self.settings_of(org).await {
+            Ok(tenant) => self.admit_request(&tenant).await,
+            Err(_) => Ok(()),
+        }
+    }
+
     /// The tenant `org`, `None` when it has no record (suspended ones included: callers that
     /// admit requests check [`Tenant::is_active`]).
     pub async fn get(&self, org: &str) -> Result<Option<Arc<Tenant>>, StoreError> {
