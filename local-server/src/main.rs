@@ -98,11 +98,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     // Each API gets its own directory and cache, as each function has its own.
+    // Request limits (CONTRACT §9) as in AWS: buckets in the table, the stack's defaults from
+    // LIMIT_REQUESTS_PER_SECOND and LIMIT_BURST.
+    let default_limits = shared::limits::default_from_env()?;
     let tenants = || {
         Tenants::new(
             Arc::new(tenant_store.clone()),
             shared::contact_flow::tenant_from_env(),
         )
+        .limited_by(shared::limits::Limiter::new(
+            Arc::new(shared::limits::dynamo::DynamoBuckets::new(
+                dynamodb.clone(),
+                &settings.table_name,
+            )),
+            default_limits,
+        ))
     };
     // Post-call analysis: the table's stream followed in the background, each batch handed to the
     // analysis function's handler (as Lambda's event source mapping does in AWS).
@@ -130,6 +140,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         admin: Some(admin),
     });
 
+    // Metrics (EMF lines, as the functions print them) on stdout every 10 s.
+    shared::metrics::flush_every(std::time::Duration::from_secs(10));
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     println!(

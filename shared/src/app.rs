@@ -84,7 +84,8 @@ impl AwsApp {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let settings = Settings::from_env()?;
         let sdk = crate::aws_sdk::load().await;
-        let tenants = crate::tenants::from_env(&sdk)?;
+        let tenants = crate::tenants::from_env(&sdk)?
+            .limited_by(crate::limits::from_env(&sdk, &settings.table_name)?);
         Ok(Self::new(&sdk, &settings, tenants))
     }
 
@@ -157,6 +158,7 @@ impl AwsActionsApp {
             tenants,
             sdk,
         } = ReadSide::from_env().await?;
+        let tenants = tenants.limited_by(crate::limits::from_env(&sdk, &table_name)?);
         Ok(Self::new(&sdk, &table_name, tenants))
     }
 

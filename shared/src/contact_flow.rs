@@ -138,6 +138,20 @@ impl ContactFlow {
     }
 }
 
+/// The flat answer of an invocation over its tenant's request limits (CONTRACT §9).
+pub fn limit_exceeded(e: crate::limits::Exceeded) -> FlatMap {
+    let mut map = error(
+        "REQUEST_LIMIT_EXCEEDED",
+        "",
+        &format!(
+            "The org's request limit is exceeded; retry after {} s",
+            e.retry_after_secs
+        ),
+    );
+    map.insert("retryAfter".into(), e.retry_after_secs.to_string());
+    map
+}
+
 /// The flat answer of a refused invocation.
 pub fn error(code: &str, field: &str, message: &str) -> FlatMap {
     let mut map = FlatMap::new();

@@ -77,6 +77,13 @@ pub enum ApiError {
     /// The route is known but what it does is not built yet (`501`).
     #[error("not implemented: {0}")]
     NotImplemented(String),
+    /// The tenant is over its request limits (CONTRACT §9): `429` on the telephony routes,
+    /// `403` on the action (as Salesforce answers), with `Retry-After`.
+    #[error("request limit exceeded")]
+    RequestLimit {
+        status: StatusCode,
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -96,7 +103,13 @@ impl ApiError {
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            Self::RequestLimit { status, .. } => *status,
         }
+    }
+
+    /// The `errorCode` of the answer (the first, for a validation error of several fields).
+    pub fn error_code(&self) -> &'static str {
+        self.body().first().map_or("UNKNOWN", |b| b.error_code)
     }
 
     /// The Salesforce REST error list: one element per problem, `fields` only where it applies.
@@ -158,6 +171,12 @@ impl ApiError {
             ),
             Self::Conflict { code, message } => one(code, message.clone()),
             Self::NotImplemented(what) => one("NOT_IMPLEMENTED", what.clone()),
+            Self::RequestLimit {
+                retry_after_secs, ..
+            } => one(
+                "REQUEST_LIMIT_EXCEEDED",
+                format!("The org's request limit is exceeded; retry after {retry_after_secs} s"),
+            ),
         }
     }
 }

@@ -44,6 +44,15 @@ pub fn error(format: Format, err: &ApiError) -> Response<Bytes> {
             .headers_mut()
             .insert(ALLOW, http::HeaderValue::from_static(allow));
     }
+    if let ApiError::RequestLimit {
+        retry_after_secs, ..
+    } = err
+    {
+        response.headers_mut().insert(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from(*retry_after_secs),
+        );
+    }
     response
 }
 

@@ -33,6 +33,18 @@ pub struct FaultProxy {
     fault: Arc<Mutex<Fault>>,
     calls: Arc<AtomicU32>,
     targets: Arc<Mutex<Vec<String>>>,
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
+}
+
+/// One request passed on and the size of its answer (what the cost model prices).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// `x-amz-target`, e.g. `DynamoDB_20120810.Query`.
+    pub target: String,
+    /// The request's JSON body.
+    pub request: Bytes,
+    /// Bytes of the answer's body.
+    pub response_bytes: u64,
 }
 
 impl FaultProxy {
@@ -45,6 +57,7 @@ impl FaultProxy {
             fault: Arc::new(Mutex::new(Fault::None)),
             batch_writes: Arc::new(AtomicU32::new(0)),
             targets: Arc::new(Mutex::new(Vec::new())),
+            exchanges: Arc::new(Mutex::new(Vec::new())),
             client: reqwest::Client::new(),
         });
         let proxy = Self {
@@ -52,6 +65,7 @@ impl FaultProxy {
             fault: state.fault.clone(),
             calls: state.batch_writes.clone(),
             targets: state.targets.clone(),
+            exchanges: state.exchanges.clone(),
         };
         tokio::spawn(async move {
             loop {
@@ -83,6 +97,12 @@ impl FaultProxy {
         std::mem::take(&mut *self.targets.lock().expect("lock"))
     }
 
+    /// Every request passed on since the last call, with its body and its answer's size,
+    /// oldest first; forgets them.
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.exchanges.lock().expect("lock"))
+    }
+
     /// `BatchWriteItem` calls seen so far.
     pub fn batch_writes(&self) -> u32 {
         self.calls.load(Ordering::SeqCst)
@@ -94,6 +114,7 @@ struct State {
     fault: Arc<Mutex<Fault>>,
     batch_writes: Arc<AtomicU32>,
     targets: Arc<Mutex<Vec<String>>>,
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
     client: reqwest::Client,
 }
 
@@ -146,7 +167,18 @@ impl State {
                     .collect();
                 json_response(200, &json!({"FailedEntryCount": n, "Entries": entries}))
             }
-            _ => self.forward(&parts, body).await,
+            _ => {
+                let response = self.forward(&parts, body.clone()).await;
+                let response_bytes = hyper::body::Body::size_hint(response.body())
+                    .exact()
+                    .unwrap_or(0);
+                self.exchanges.lock().expect("lock").push(Exchange {
+                    target,
+                    request: body,
+                    response_bytes,
+                });
+                response
+            }
         }
     }
 

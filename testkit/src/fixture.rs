@@ -165,11 +165,23 @@ impl Fixture {
         )
         .await
         .expect("test tenants stored");
+        // Request limits as the functions hold them: buckets in the conversation table; no stack
+        // default, so only tenants given limits are limited.
+        let limiter = || {
+            shared::limits::Limiter::new(
+                Arc::new(shared::limits::dynamo::DynamoBuckets::new(
+                    aws_sdk_dynamodb::Client::new(&app_sdk),
+                    &settings.table_name,
+                )),
+                None,
+            )
+        };
         let tenants = || {
             Tenants::new(
                 Arc::new(tenant_store.clone()),
                 Some(shared::model::OrgId::new(crate::keys::ORG_A)),
             )
+            .limited_by(limiter())
         };
         let live = LocalLive::start(
             AwsLiveApp::new(&app_sdk, &settings.table_name, tenants()),

@@ -7,6 +7,7 @@ pub mod bedrock;
 pub mod browser;
 pub mod calls;
 pub mod compare;
+pub mod emf;
 pub mod events;
 pub mod fault_proxy;
 pub mod fixture;

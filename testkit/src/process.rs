@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct Guarded {
     child: Child,
     pub port: u16,
+    /// Where its stdout and stderr go.
+    pub log: PathBuf,
 }
 
 impl Guarded {
@@ -68,9 +70,8 @@ fn try_start(
             Ok(())
         });
     }
-    let log =
-        std::fs::File::create(std::env::temp_dir().join(format!("testkit-{what}-{port}.log")))
-            .expect("a log file in the temp dir");
+    let log_path = std::env::temp_dir().join(format!("testkit-{what}-{port}.log"));
+    let log = std::fs::File::create(&log_path).expect("a log file in the temp dir");
     let mut child = command
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log handle"))
@@ -88,7 +89,11 @@ fn try_start(
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(Guarded { child, port })
+    Ok(Guarded {
+        child,
+        port,
+        log: log_path,
+    })
 }
 
 pub(crate) fn tool(env: &str, default: PathBuf) -> PathBuf {

@@ -44,6 +44,11 @@ impl Rie {
         }
     }
 
+    /// What the function (and the emulator) printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.process.log).unwrap_or_default()
+    }
+
     /// Invokes the function with `event` and returns what it answered.
     pub async fn invoke(&self, event: &Value) -> Value {
         let url = format!(

@@ -34,7 +34,7 @@ async fn main() -> Result<(), Error> {
             &source,
         ),
     }));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Value>| {
         handle(app, event)
     }))
     .await

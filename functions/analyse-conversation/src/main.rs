@@ -15,7 +15,7 @@ use shared::analysis::{trigger, AwsAnalyser};
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let analyser: &'static AwsAnalyser = Box::leak(Box::new(AwsAnalyser::from_env().await?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Event>| async move {
         Ok::<DynamoDbEventResponse, Error>(trigger::handle_event(analyser, &event.payload).await)
     }))
     .await

@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
     let app: &'static AwsActionsApp = Box::leak(Box::new(AwsActionsApp::from_env().await?));
     // The stack's WebSocket URL, which the console page connects to.
     let live_url: &'static Option<String> = Box::leak(Box::new(console::live_url_from_env()));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Value>| {
         handle(app, live_url.as_deref(), event)
     }))
     .await

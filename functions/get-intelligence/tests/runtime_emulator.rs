@@ -166,3 +166,66 @@ async fn the_console_page_is_served_with_the_stacks_websocket_url() {
     assert_eq!(local.status, 200);
     assert!(local.body.contains(r#"<meta name="live-url" content="">"#));
 }
+
+/// The stack's default limits (the template's parameters, as environment), over the action:
+/// `403 REQUEST_LIMIT_EXCEEDED` with `Retry-After`; and every invocation's metrics as EMF.
+#[tokio::test]
+async fn the_stacks_default_limits_hold_and_metrics_are_printed_as_emf() {
+    use testkit::emf::{read, total};
+    let fx = Fixture::new().await;
+    let mut env = fx.function_env();
+    env.extend([
+        ("LIMIT_REQUESTS_PER_SECOND".to_owned(), "0.5".to_owned()),
+        ("LIMIT_BURST".to_owned(), "1".to_owned()),
+    ]);
+    let rie = Rie::start(bootstrap(), &env);
+    let describe = || {
+        events::load_with(
+            "intelligence-describe",
+            &[(TOKEN_PLACEHOLDER, &fx.keys.token(Signer::Reader))],
+        )
+    };
+    let first = rie.invoke(&describe()).await;
+    assert_eq!(first["statusCode"], 200, "{first}");
+    let second = rie.invoke(&describe()).await;
+    assert_eq!(second["statusCode"], 403, "{second}");
+    assert!(
+        second["body"]
+            .as_str()
+            .unwrap()
+            .contains("REQUEST_LIMIT_EXCEEDED"),
+        "{second}"
+    );
+    let retry: u64 = second["headers"]["retry-after"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "{second}");
+
+    let data = read(&rie.output()).unwrap_or_else(|e| panic!("not EMF as published: {e}"));
+    let requests = |class| {
+        total(
+            &data,
+            shared::metrics::REQUESTS,
+            &[
+                ("Api", "action"),
+                ("Route", "describe"),
+                ("StatusClass", class),
+            ],
+        )
+    };
+    assert_eq!(requests("2xx"), 1.0, "{data:?}");
+    assert_eq!(requests("4xx"), 1.0, "{data:?}");
+    assert_eq!(
+        total(
+            &data,
+            shared::metrics::REFUSALS,
+            &[("Api", "action"), ("ErrorCode", "REQUEST_LIMIT_EXCEEDED")]
+        ),
+        1.0
+    );
+    assert!(data
+        .iter()
+        .all(|d| d.namespace == shared::metrics::DEFAULT_NAMESPACE));
+}

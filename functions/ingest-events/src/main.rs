@@ -15,7 +15,7 @@ use tracing::Instrument;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let app: &'static AwsApp = Box::leak(Box::new(AwsApp::from_env().await?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Value>| {
         handle(app, event)
     }))
     .await

@@ -109,3 +109,60 @@ async fn a_bad_token_is_401_under_the_emulator_too() {
     assert_eq!(body[0]["errorCode"], "INVALID_SESSION_ID");
     assert_eq!(fx.item_count().await, 0);
 }
+
+#[tokio::test]
+async fn every_invocation_prints_its_metrics_in_embedded_metric_format() {
+    use testkit::emf::{read, total};
+    let fx = Fixture::new().await;
+    let mut env = fx.function_env();
+    env.push(("METRICS_NAMESPACE".into(), "rie-metrics".into()));
+    let rie = Rie::start(bootstrap(), &env);
+    let token = fx.keys.token(Signer::Writer);
+    let good = events::load_with("realtime-seed-categories", &[(TOKEN_PLACEHOLDER, &token)]);
+    assert_eq!(rie.invoke(&good).await["statusCode"], 202);
+    let bad = events::load_with(
+        "realtime-seed-categories",
+        &[(TOKEN_PLACEHOLDER, "no.such.token")],
+    );
+    assert_eq!(rie.invoke(&bad).await["statusCode"], 401);
+
+    let output = rie.output();
+    let data = read(&output).unwrap_or_else(|e| panic!("not EMF as published: {e}"));
+    assert!(!data.is_empty(), "no EMF documents in: {output}");
+    assert!(
+        data.iter().all(|d| d.namespace == "rie-metrics"),
+        "{data:?}"
+    );
+    let route = ("Route", "realtimeConversationEvents");
+    let requests = |class| {
+        total(
+            &data,
+            shared::metrics::REQUESTS,
+            &[("Api", "telephony"), route, ("StatusClass", class)],
+        )
+    };
+    assert_eq!(requests("2xx"), 1.0, "{data:?}");
+    assert_eq!(requests("4xx"), 1.0, "{data:?}");
+    assert_eq!(
+        total(
+            &data,
+            shared::metrics::REFUSALS,
+            &[("ErrorCode", "INVALID_SESSION_ID")]
+        ),
+        1.0
+    );
+    assert_eq!(total(&data, shared::metrics::ACCEPTED, &[route]), 2.0);
+    let latency: Vec<_> = data
+        .iter()
+        .filter(|d| d.name == shared::metrics::LATENCY)
+        .collect();
+    assert!(
+        latency.iter().all(|d| d.unit == "Milliseconds"),
+        "{latency:?}"
+    );
+    assert_eq!(latency.iter().map(|d| d.values.len()).sum::<usize>(), 2);
+    // Bounded dimensions: no tenant id unless the operator turns it on.
+    assert!(data
+        .iter()
+        .all(|d| d.dimensions.values().all(|v| v != ORG_A)));
+}

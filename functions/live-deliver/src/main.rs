@@ -28,7 +28,7 @@ async fn main() -> Result<(), Error> {
         ),
         connections: ApiGatewayConnections::new(&sdk, &endpoint),
     }));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let now = shared::clock::now_secs();
         Ok::<_, Error>(
             shared::live::lambda::on_bus_event(

@@ -9,7 +9,7 @@ use shared::app::AwsLiveApp;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let app: &'static AwsLiveApp = Box::leak(Box::new(AwsLiveApp::from_env().await?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let now = shared::clock::now_secs();
         Ok::<_, Error>(shared::live::lambda::on_socket_event(app, &event.payload, now).await?)
     }))

@@ -26,6 +26,9 @@ pub async fn handle<R: ConversationReader>(
         Ok(target) => target,
         Err(refused) => return Ok(refused),
     };
+    if let Err(e) = app.tenants.admit_org(org).await {
+        return Ok(crate::contact_flow::limit_exceeded(e));
+    }
     let mut answer = FlatMap::new();
     let conversation = app
         .store

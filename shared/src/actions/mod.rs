@@ -40,14 +40,22 @@ pub async fn handle<R: ConversationReader>(
     app: &ActionsApp<R>,
     request: Request<Bytes>,
 ) -> Response<Bytes> {
+    let started = std::time::Instant::now();
     let format = Format::of_accept(request.headers());
-    match answer(app, &request, format).await {
-        Ok(response) => response,
+    let route = if request.method() == Method::POST {
+        "invoke"
+    } else {
+        "describe"
+    };
+    let (response, code) = match answer(app, &request, format).await {
+        Ok(response) => (response, None),
         Err(err) => {
             tracing::info!(status = err.status().as_u16(), error = %err, "action request refused");
-            respond::error(format, &err)
+            (respond::error(format, &err), Some(err.error_code()))
         }
-    }
+    };
+    crate::metrics::answered("action", route, response.status(), code, started);
+    response
 }
 
 /// `v65.0` and later.
@@ -101,6 +109,14 @@ async fn answer<R: ConversationReader>(
             Refusal::Unavailable => ApiError::Unavailable,
         })?;
     tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
+    // Over its limits: 403, as Salesforce's REST API answers an org over its limits.
+    app.tenants
+        .admit_request(&admitted.tenant)
+        .await
+        .map_err(|e| ApiError::RequestLimit {
+            status: StatusCode::FORBIDDEN,
+            retry_after_secs: e.retry_after_secs,
+        })?;
 
     if method == Method::POST {
         return invoke(app, &admitted.tenant, request, format).await;

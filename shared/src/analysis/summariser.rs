@@ -212,9 +212,11 @@ pub async fn summarise<G: GenerativeSummariser>(
         by: Summariser::BuiltIn,
     };
     let Some(model) = generative else {
+        crate::metrics::analysis("builtIn", "none");
         return built_in();
     };
     if record.messages.is_empty() {
+        crate::metrics::analysis("builtIn", "noTranscript");
         return built_in();
     }
     // The tenant's own template (its record's summaryPrompt), else the configured default.
@@ -226,13 +228,25 @@ pub async fn summarise<G: GenerativeSummariser>(
         Err(_) => Err(GenerativeError::TimedOut),
     };
     match answer.and_then(|text| usable(&text)) {
-        Ok(html) => WrittenSummary {
-            call_summary: Some(html),
-            by: Summariser::Generative {
-                model_id: model.model_id().to_owned(),
-            },
-        },
+        Ok(html) => {
+            crate::metrics::analysis("generative", "none");
+            WrittenSummary {
+                call_summary: Some(html),
+                by: Summariser::Generative {
+                    model_id: model.model_id().to_owned(),
+                },
+            }
+        }
         Err(why) => {
+            crate::metrics::analysis(
+                "builtIn",
+                match why {
+                    GenerativeError::Throttled => "throttled",
+                    GenerativeError::TimedOut => "timedOut",
+                    GenerativeError::Unavailable => "unavailable",
+                    GenerativeError::Unusable => "unusable",
+                },
+            );
             tracing::warn!(model = model.model_id(), reason = %why, "generative summary unavailable; the built-in summary is used");
             built_in()
         }

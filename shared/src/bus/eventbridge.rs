@@ -83,6 +83,7 @@ impl EventBridgeBus {
                 );
                 return Err(PublishError::Unavailable);
             }
+            crate::metrics::bus_retries(entries.len());
             tokio::time::sleep(self.backoff.delay(retry)).await;
             retry += 1;
         }

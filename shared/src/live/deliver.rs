@@ -113,6 +113,7 @@ pub async fn deliver_live<S: Subscriptions, C: Connections>(
     if delivery.failed > 0 {
         tracing::warn!(failed = delivery.failed, "live posts failed");
     }
+    crate::metrics::live_deliveries(delivery.delivered, delivery.gone, delivery.failed);
     Ok(delivery)
 }
 

@@ -58,6 +58,13 @@ pub async fn on_bus_event<S: Subscriptions, C: Connections>(
         let closed = sweep_idle(subscriptions, connections, now).await?;
         return Ok(json!({"closedIdle": closed}));
     }
+    // EventBridge's `time`: when the event was put on the bus (whole seconds).
+    let published = event["time"]
+        .as_str()
+        .and_then(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
     let mut detail = event;
     let detail = detail["detail"].take();
     let live = match from_detail(&detail_type, detail) {
@@ -72,6 +79,10 @@ pub async fn on_bus_event<S: Subscriptions, C: Connections>(
         }
     };
     let delivery = deliver_live(subscriptions, connections, vec![live]).await?;
+    if let (Some(published), true) = (published, delivery.delivered > 0) {
+        let delay = crate::clock::now_millis() as i64 - published;
+        crate::metrics::push_delay(delay.max(0) as f64);
+    }
     tracing::info!(
         delivered = delivery.delivered,
         gone = delivery.gone,

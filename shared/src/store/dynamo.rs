@@ -93,6 +93,7 @@ impl DynamoStore {
                     tracing::error!(table = %self.table, "BatchWriteItem left items unprocessed after {retry} retries");
                     return Err(StoreError::Unavailable);
                 }
+                crate::metrics::storage_retry("BatchWriteItem");
                 tokio::time::sleep(self.backoff.delay(retry)).await;
                 retry += 1;
             }

@@ -41,6 +41,9 @@ pub async fn handle<S: Store, B: EventPublisher>(
         Ok(target) => target,
         Err(refused) => return Ok(refused),
     };
+    if let Err(e) = app.tenants.admit_org(org).await {
+        return Ok(contact_flow::limit_exceeded(e));
+    }
     if let Some(field) = flow.invalid.first() {
         return Ok(contact_flow::error("INVALID_FIELD", field, "must be text"));
     }

@@ -112,6 +112,7 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         persist = parsed.persist,
         "real-time events accepted"
     );
+    crate::metrics::accepted("realtimeConversationEvents", keys.len());
     Ok(keys)
 }
 
@@ -141,6 +142,7 @@ pub(super) async fn message<S: Store, B: EventPublisher>(
     };
     let write = async { store_messages(app, &[batch]).await };
     claimed(&app.store, &caller, write).await?;
+    crate::metrics::accepted("messages", 1);
     Ok(transcript_accepted(&caller))
 }
 
@@ -217,6 +219,10 @@ pub(super) async fn bulk_messages<S: Store, B: EventPublisher>(
         .collect();
     let write = async { store_messages(app, &batches).await };
     claimed(&app.store, &caller, write).await?;
+    crate::metrics::accepted(
+        "bulkMessages",
+        entries.iter().map(|e| e.messages.len()).sum(),
+    );
     Ok(transcript_accepted(&caller))
 }
 
@@ -261,6 +267,7 @@ pub(super) async fn post_call_events<S: Store, B: EventPublisher>(
         publish(app, events).await
     };
     claimed(&app.store, &caller, write).await?;
+    crate::metrics::accepted("postConversationEvents", parsed.events.len());
     Ok(respond::object(
         caller.format,
         StatusCode::ACCEPTED,

@@ -55,6 +55,21 @@ enum Route<'a> {
     },
 }
 
+impl Route<'_> {
+    /// The route's name in metrics (a fixed set).
+    fn name(&self) -> &'static str {
+        match self {
+            Route::CreateVoiceCall => "createVoiceCall",
+            Route::UpdateVoiceCall { .. } => "updateVoiceCall",
+            Route::BulkMessages => "bulkMessages",
+            Route::Messages { .. } => "messages",
+            Route::RealtimeEvents { .. } => "realtimeConversationEvents",
+            Route::PostCallEvents { .. } => "postConversationEvents",
+            Route::Routing { .. } => "routing",
+        }
+    }
+}
+
 /// The route of `path`, or `Err` with the methods the path takes when it exists with others.
 fn route<'a>(method: &Method, path: &'a str) -> Option<Result<Route<'a>, &'static str>> {
     let rest = path.strip_prefix(BASE_PATH)?;
@@ -122,26 +137,34 @@ pub async fn handle<S: Store, B: EventPublisher>(
     app: &App<S, B>,
     request: Request<Bytes>,
 ) -> Response<Bytes> {
+    let started = std::time::Instant::now();
     // Errors answer in the request's format when it names one we speak.
     let format = Format::of_request(request.headers()).unwrap_or(Format::Json);
-    let outcome = match route(request.method(), request.uri().path()) {
+    let matched = route(request.method(), request.uri().path());
+    let name = match &matched {
+        Some(Ok(route)) => route.name(),
+        _ => "unknown",
+    };
+    let outcome = match matched {
         None => Err(ApiError::NotFound(
             "The requested resource does not exist".into(),
         )),
         Some(Err(allow)) => Err(ApiError::MethodNotAllowed { allow }),
         Some(Ok(route)) => dispatch(app, &request, route).await,
     };
-    match outcome {
-        Ok(response) => response,
+    let (response, code) = match outcome {
+        Ok(response) => (response, None),
         Err(err) => {
             if matches!(err, ApiError::Unavailable) {
                 tracing::warn!("answering 503: storage or event bus unavailable");
             } else {
                 tracing::info!(status = err.status().as_u16(), error = %err, "request refused");
             }
-            respond::error(format, &err)
+            (respond::error(format, &err), Some(err.error_code()))
         }
-    }
+    };
+    crate::metrics::answered("telephony", name, response.status(), code, started);
+    response
 }
 
 async fn dispatch<S: Store, B: EventPublisher>(
@@ -312,6 +335,14 @@ pub(crate) async fn authenticate(
             Refusal::Unavailable => ApiError::Unavailable,
         })?;
     tracing::Span::current().record("tenant", admitted.token.org_id.as_str());
+    // Over its limits: refused before anything is read, checked or stored (its jti included).
+    tenants
+        .admit_request(&admitted.tenant)
+        .await
+        .map_err(|e| ApiError::RequestLimit {
+            status: http::StatusCode::TOO_MANY_REQUESTS,
+            retry_after_secs: e.retry_after_secs,
+        })?;
     Ok((admitted.token, admitted.tenant))
 }
 

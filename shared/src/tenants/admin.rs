@@ -75,10 +75,16 @@ pub async fn handle<T: TenantAdminStore, B: EventPublisher>(
         )),
         Some(principal) => route(app, &request, &principal).await,
     };
-    outcome.unwrap_or_else(|err| {
-        tracing::info!(status = err.status().as_u16(), error = %err, "admin request refused");
-        respond::error(Format::Json, &err)
-    })
+    let started = std::time::Instant::now();
+    let (response, code) = match outcome {
+        Ok(response) => (response, None),
+        Err(err) => {
+            tracing::info!(status = err.status().as_u16(), error = %err, "admin request refused");
+            (respond::error(Format::Json, &err), Some(err.error_code()))
+        }
+    };
+    crate::metrics::answered("admin", "admin", response.status(), code, started);
+    response
 }
 
 async fn route<T: TenantAdminStore, B: EventPublisher>(

@@ -75,6 +75,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Tenants {
     inner: Arc<Inner>,
+    /// The request limits of the sides that admit telephony and action requests (CONTRACT §9).
+    limiter: Option<crate::limits::Limiter>,
 }
 
 impl Tenants {
@@ -101,6 +103,28 @@ impl Tenants {
                 connect_default,
                 reads: AtomicU64::new(0),
             }),
+            limiter: None,
+        }
+    }
+
+    /// This directory with `limiter` holding its tenants' request limits.
+    pub fn limited_by(mut self, limiter: crate::limits::Limiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The limiter, when this directory has one.
+    pub fn limiter(&self) -> Option<&crate::limits::Limiter> {
+        self.limiter.as_ref()
+    }
+
+    /// Admits one request of `tenant` under its limits (none without a limiter). Called once
+    /// the token is verified and before anything else is done or stored (its `jti` included).
+    pub async fn admit_request(&self, tenant: &Tenant) -> Result<(), crate::limits::Exceeded> {
+        crate::metrics::tenant_request(tenant.org.as_str());
+        match &self.limiter {
+            Some(limiter) => limiter.admit(tenant).await,
+            None => Ok(()),
         }
     }
 
@@ -134,6 +158,19 @@ impl Tenants {
             .ok_or(AuthError::UnknownIssuerOrSubject)?;
         let token = presented.verify(keys, &tenant.audiences, needed, now_secs)?;
         Ok(Admitted { token, tenant })
+    }
+
+    /// Admits one contact-flow invocation for `org` under its tenant's limits (the stack's for
+    /// an org without a record). If the tenant cannot be read it is admitted: the flow's own
+    /// handling answers the outage.
+    pub async fn admit_org(&self, org: &OrgId) -> Result<(), crate::limits::Exceeded> {
+        if self.limiter.is_none() {
+            return Ok(());
+        }
+        match self.settings_of(org).await {
+            Ok(tenant) => self.admit_request(&tenant).await,
+            Err(_) => Ok(()),
+        }
     }
 
     /// The tenant `org`, `None` when it has no record (suspended ones included: callers that

@@ -1,0 +1,188 @@
+//! The template's operations part (CONTRACT §11), read from template.yaml: the alarms the
+//! contract lists, each named by the stack and sent to the one SNS topic (an output), a
+//! dashboard that shows them, and a runbook entry in docs/operations.md for every alarm.
+
+use serde_yaml_ng::Value;
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml")).expect("YAML")
+}
+
+/// `!Tag value` → (`Tag`, value); anything else → ("", itself).
+fn tagged(value: &Value) -> (String, &Value) {
+    match value {
+        Value::Tagged(t) => (
+            t.tag.to_string().trim_start_matches('!').to_owned(),
+            &t.value,
+        ),
+        other => (String::new(), other),
+    }
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(String, &'a Value)> {
+    template["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+        .map(|(k, r)| (k.as_str().unwrap().to_owned(), r))
+        .collect()
+}
+
+/// Every metric name an alarm watches (one metric, or each of its metric math's).
+fn watched(alarm: &Value) -> Vec<(String, String)> {
+    let p = &alarm["Properties"];
+    let namespace = |v: &Value| {
+        let (tag, inner) = tagged(v);
+        match tag.as_str() {
+            "" => inner.as_str().unwrap_or_default().to_owned(),
+            _ => format!("!{tag} {}", inner.as_str().unwrap_or_default()),
+        }
+    };
+    if let Some(name) = p["MetricName"].as_str() {
+        return vec![(namespace(&p["Namespace"]), name.to_owned())];
+    }
+    p["Metrics"]
+        .as_sequence()
+        .expect("a metric or metric math")
+        .iter()
+        .filter_map(|m| {
+            let metric = &m["MetricStat"]["Metric"];
+            Some((
+                namespace(&metric["Namespace"]),
+                metric["MetricName"].as_str()?.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn the_contracts_alarms_go_to_one_topic_with_the_stacks_names_and_a_runbook() {
+    let template = template();
+    let topics = resources_of_type(&template, "AWS::SNS::Topic");
+    assert_eq!(topics.len(), 1, "one topic for the alarms");
+    let (topic, topic_resource) = &topics[0];
+    let (tag, name) = tagged(&topic_resource["Properties"]["TopicName"]);
+    assert_eq!(tag, "Sub");
+    assert!(name.as_str().unwrap().contains("${AWS::StackName}"));
+    let (tag, output) = tagged(&template["Outputs"]["AlarmTopicArn"]["Value"]);
+    assert_eq!(
+        (tag.as_str(), output.as_str()),
+        ("Ref", Some(topic.as_str()))
+    );
+
+    let alarms = resources_of_type(&template, "AWS::CloudWatch::Alarm");
+    let runbook = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/operations.md"
+    ))
+    .expect("docs/operations.md");
+    let mut all_watched = Vec::new();
+    for (logical, alarm) in &alarms {
+        let p = &alarm["Properties"];
+        let (tag, name) = tagged(&p["AlarmName"]);
+        let name = name.as_str().unwrap();
+        assert_eq!(tag, "Sub", "{logical}");
+        let short = name
+            .strip_prefix("${AWS::StackName}-")
+            .unwrap_or_else(|| panic!("{logical}: {name} is not named by the stack"));
+        for actions in ["AlarmActions", "OKActions"] {
+            let refs: Vec<_> = p[actions]
+                .as_sequence()
+                .unwrap_or_else(|| panic!("{logical}: no {actions}"))
+                .iter()
+                .map(|a| tagged(a).1.as_str().unwrap_or_default().to_owned())
+                .collect();
+            assert_eq!(refs, vec![topic.clone()], "{logical} {actions}");
+        }
+        assert!(
+            p["AlarmDescription"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("docs/operations.md#{short}")),
+            "{logical}"
+        );
+        assert!(
+            runbook.contains(&format!("### {short}")),
+            "docs/operations.md has no runbook section `### {short}`"
+        );
+        all_watched.extend(watched(alarm));
+    }
+    // CONTRACT §11's list.
+    for (namespace, metric) in [
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/DynamoDB", "WriteThrottleEvents"),
+        ("AWS/DynamoDB", "ReadThrottleEvents"),
+        ("AWS/Lambda", "IteratorAge"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("!Ref AWS::StackName", "LiveDeliveries"),
+        ("!Ref AWS::StackName", "ContactLensRecords"),
+    ] {
+        assert!(
+            all_watched
+                .iter()
+                .any(|(n, m)| n == namespace && m == metric),
+            "no alarm watches {namespace} {metric}: {all_watched:?}"
+        );
+    }
+    // Every function's errors and throttles are watched.
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
+    assert!(functions.len() >= 6);
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    let errors_alarm = &text[text.find("  FunctionErrorsAlarm:").unwrap()..];
+    let errors_alarm = &errors_alarm[..errors_alarm.find("\n\n").unwrap()];
+    for (function, _) in &functions {
+        assert!(
+            errors_alarm.contains(&format!("!Ref {function}")),
+            "{function}"
+        );
+    }
+
+    // The dashboard: named by the stack, showing every alarm.
+    let dashboards = resources_of_type(&template, "AWS::CloudWatch::Dashboard");
+    assert_eq!(dashboards.len(), 1);
+    let p = &dashboards[0].1["Properties"];
+    let (_, name) = tagged(&p["DashboardName"]);
+    assert!(name.as_str().unwrap().contains("${AWS::StackName}"));
+    let (tag, body) = tagged(&p["DashboardBody"]);
+    assert_eq!(tag, "Sub");
+    let body = body.as_str().unwrap();
+    let plain = regex_free_substitute(body);
+    let parsed: serde_json::Value = serde_json::from_str(&plain).expect("the body is JSON");
+    assert!(parsed["widgets"].as_array().unwrap().len() >= 8);
+    for (logical, _) in &alarms {
+        assert!(
+            body.contains(&format!("${{{logical}.Arn}}")),
+            "{logical} not on the dashboard"
+        );
+    }
+    for metric in [
+        "Requests",
+        "Refusals",
+        "Latency",
+        "EventsAccepted",
+        "AnalysesRun",
+        "LiveDeliveries",
+        "PushDelay",
+    ] {
+        assert!(body.contains(metric), "{metric} not on the dashboard");
+    }
+}
+
+/// The body with every `${…}` replaced by a plain word, as CloudFormation would substitute.
+fn regex_free_substitute(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("closed") + start;
+        out.push_str("value");
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
