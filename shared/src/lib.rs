@@ -18,6 +18,7 @@ pub mod lambda;
 pub mod live;
 pub mod model;
 pub mod provision;
+pub mod redaction;
 pub mod respond;
 pub mod store;
 pub mod telephony;

@@ -1,0 +1,100 @@
+//! Cuts a text into words: maximal runs of letters and digits, each with its byte span.
+//! Everything between two words is their gap (spaces, punctuation), read from the text itself.
+
+use super::digits;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Digits only (of any script).
+    Digits,
+    /// A digit said as a word: "four", "oh".
+    Spoken(u8),
+    /// "double" or "triple" (said before a digit: "double four" is 44).
+    Repeat(u8),
+    /// Any other word; `has_digit`: letters and digits mixed ("8a3c5f1e", "a1").
+    Word { has_digit: bool },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+impl Token {
+    pub fn text<'a>(&self, text: &'a str) -> &'a str {
+        &text[self.start..self.end]
+    }
+
+    pub fn is(&self, text: &str, word: &str) -> bool {
+        self.text(text).eq_ignore_ascii_case(word)
+    }
+}
+
+const SPOKEN: [(&str, u8); 11] = [
+    ("zero", 0),
+    ("oh", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+];
+
+fn kind(word: &str, all_digits: bool, has_digit: bool) -> Kind {
+    if all_digits {
+        return Kind::Digits;
+    }
+    if !has_digit && word.len() <= 6 {
+        if let Some(&(_, d)) = SPOKEN.iter().find(|(w, _)| word.eq_ignore_ascii_case(w)) {
+            return Kind::Spoken(d);
+        }
+        if word.eq_ignore_ascii_case("double") {
+            return Kind::Repeat(2);
+        }
+        if word.eq_ignore_ascii_case("triple") {
+            return Kind::Repeat(3);
+        }
+    }
+    Kind::Word { has_digit }
+}
+
+/// The words of `text`, in order.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    // The word being read: its start, whether all its characters are digits, whether any is.
+    let mut current: Option<(usize, bool, bool)> = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            let digit = digits::value(c).is_some();
+            current = Some(match current {
+                None => (i, digit, digit),
+                Some((start, all, any)) => (start, all && digit, any || digit),
+            });
+        } else if let Some((start, all, any)) = current.take() {
+            tokens.push(Token {
+                start,
+                end: i,
+                kind: kind(&text[start..i], all, any),
+            });
+        }
+    }
+    if let Some((start, all, any)) = current {
+        tokens.push(Token {
+            start,
+            end: text.len(),
+            kind: kind(&text[start..], all, any),
+        });
+    }
+    tokens
+}
+
+/// The digits of a `Digits` word, appended to `out`.
+pub fn push_digits(word: &str, out: &mut Vec<u8>) {
+    out.extend(word.chars().filter_map(digits::value));
+}
