@@ -256,7 +256,7 @@ pub(super) fn luhn(digits: &[u8]) -> bool {
         .enumerate()
         .map(|(i, &d)| if i % 2 == 1 { doubled(d) } else { u32::from(d) })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Prefix sums that give the Luhn sum of any stretch in constant time: digits at even and at
@@ -286,7 +286,7 @@ impl LuhnSums {
         let kept = (to - 1) % 2;
         let sum = self.plain[kept][to] - self.plain[kept][from] + self.twice[1 - kept][to]
             - self.twice[1 - kept][from];
-        sum % 10 == 0
+        sum.is_multiple_of(10)
     }
 }
 
