@@ -70,6 +70,36 @@ impl Entity {
     }
 }
 
+const MASKS: [&str; 5] = [
+    "[PII]",
+    "[CREDIT_DEBIT_NUMBER]",
+    "[SSN]",
+    "[EMAIL]",
+    "[PHONE]",
+];
+
+/// Whether `word` (punctuation around it allowed) is a mask redaction wrote: what text
+/// analysis must not take for a word the caller said ("credit", "email") or a name ("SSN").
+pub fn is_mask(word: &str) -> bool {
+    let core =
+        word.trim_matches(|c: char| c != '[' && c != ']' && !c.is_alphanumeric() && c != '_');
+    MASKS.contains(&core)
+}
+
+/// `text` with every mask replaced by a space, for analysis that counts words.
+pub fn without_masks(text: &str) -> Cow<'_, str> {
+    if !text.contains('[') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.to_owned();
+    for mask in MASKS {
+        if out.contains(mask) {
+            out = out.replace(mask, " ");
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// What a match becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mask {

@@ -40,6 +40,8 @@ struct Group {
     first_digit: usize,
     start: usize,
     end: usize,
+    /// Said as words ("four", "double four").
+    spoken: bool,
 }
 
 #[derive(Default)]
@@ -51,13 +53,14 @@ struct Run {
 }
 
 impl Run {
-    fn push(&mut self, start: usize, end: usize, digits: impl FnOnce(&mut Vec<u8>)) {
+    fn push(&mut self, start: usize, end: usize, spoken: bool, digits: impl FnOnce(&mut Vec<u8>)) {
         let first_digit = self.digits.len();
         digits(&mut self.digits);
         self.groups.push(Group {
             first_digit,
             start,
             end,
+            spoken,
         });
     }
 
@@ -67,10 +70,6 @@ impl Run {
             .get(i + 1)
             .map_or(self.digits.len(), |g| g.first_digit);
         next - self.groups[i].first_digit
-    }
-
-    fn shape(&self) -> Vec<usize> {
-        (0..self.groups.len()).map(|i| self.group_len(i)).collect()
     }
 
     fn clear(&mut self) {
@@ -127,7 +126,8 @@ pub(super) fn find(text: &str, tokens: &[Token], redactor: &Redactor, out: &mut 
             run.glued = matches!(before.kind, Kind::Word { has_digit: true })
                 && glues(&text[before.end..token.start]);
         }
-        run.push(token.start, end, |digits| match token.kind {
+        let spoken = !matches!(token.kind, Kind::Digits);
+        run.push(token.start, end, spoken, |digits| match token.kind {
             Kind::Digits => push_digits(token.text(text), digits),
             Kind::Spoken(d) => digits.push(d),
             Kind::Repeat(n) => {
@@ -166,50 +166,81 @@ fn classify(text: &str, run: &Run, redactor: &Redactor, out: &mut Vec<Span>) {
     if run.glued {
         return;
     }
-    let n = run.digits.len();
-    let whole = |entity, start| Span {
-        start,
-        end: run.groups.last().expect("a run has a part").end,
-        entity,
-    };
-    let first = run.groups[0].start;
-    if redactor.masks(Entity::CreditDebitNumber) {
-        if CARD_DIGITS.contains(&n) && luhn(&run.digits) {
-            out.push(whole(Entity::CreditDebitNumber, first));
-            return;
-        }
-        if n > *CARD_DIGITS.end() {
-            cards_within(run, out);
+    let len = run.groups.len();
+    if matches(text, run, 0..len, redactor, out) {
+        return;
+    }
+    // A digit word said next to a number ("the other one 4111 …", "… 6789 oh and"): the
+    // number without it. A number said wholly in words is judged as a whole.
+    let lead = run.groups.iter().take_while(|g| g.spoken).count();
+    let trail = run.groups.iter().rev().take_while(|g| g.spoken).count();
+    if lead == len {
+        return;
+    }
+    for range in [lead..len, 0..len - trail, lead..len - trail] {
+        if range != (0..len) && !range.is_empty() && matches(text, run, range, redactor, out) {
             return;
         }
     }
-    let shape = run.shape();
+}
+
+/// Whether the parts `range` of `run` are a number `redactor` masks; if so, its span is added.
+fn matches(
+    text: &str,
+    run: &Run,
+    range: std::ops::Range<usize>,
+    redactor: &Redactor,
+    out: &mut Vec<Span>,
+) -> bool {
+    let from = run.groups[range.start].first_digit;
+    let to = run.groups[range.end - 1].first_digit + run.group_len(range.end - 1);
+    let digits = &run.digits[from..to];
+    let n = digits.len();
+    let first = run.groups[range.start].start;
+    let span = |entity, start| Span {
+        start,
+        end: run.groups[range.end - 1].end,
+        entity,
+    };
+    if redactor.masks(Entity::CreditDebitNumber) {
+        if CARD_DIGITS.contains(&n) && luhn(digits) {
+            out.push(span(Entity::CreditDebitNumber, first));
+            return true;
+        }
+        if n > *CARD_DIGITS.end() && range == (0..run.groups.len()) {
+            return cards_within(run, out);
+        }
+    }
+    let shape: Vec<usize> = range.clone().map(|i| run.group_len(i)).collect();
     let one_by_one = shape.iter().all(|&len| len == 1);
     if redactor.masks(Entity::Ssn)
         && n == 9
         && (shape == [3, 2, 4] || one_by_one)
-        && valid_ssn(&run.digits)
+        && valid_ssn(digits)
     {
-        out.push(whole(Entity::Ssn, first));
-        return;
+        out.push(span(Entity::Ssn, first));
+        return true;
     }
     if redactor.masks(Entity::Phone) {
         let before = text[..first].chars().next_back();
         let plus = before == Some('+');
-        if is_phone(&run.digits, &shape, plus) {
+        if is_phone(digits, &shape, plus) {
             let start = match before {
                 Some(c @ ('+' | '(')) => first - c.len_utf8(),
                 _ => first,
             };
-            out.push(whole(Entity::Phone, start));
+            out.push(span(Entity::Phone, start));
+            return true;
         }
     }
+    false
 }
 
 /// A run longer than any card: the Luhn-valid card-length stretches in it, on part boundaries
 /// ("4111 1111 1111 1111 12 28": a card then an expiry date). Greedy from the left, the longest
 /// first; each start tries at most 19 ends, each checked in constant time.
-fn cards_within(run: &Run, out: &mut Vec<Span>) {
+fn cards_within(run: &Run, out: &mut Vec<Span>) -> bool {
+    let before = out.len();
     let sums = LuhnSums::new(&run.digits);
     let mut s = 0;
     while s < run.groups.len() {
@@ -236,6 +267,7 @@ fn cards_within(run: &Run, out: &mut Vec<Span>) {
             None => s += 1,
         }
     }
+    out.len() > before
 }
 
 fn doubled(d: u8) -> u32 {
