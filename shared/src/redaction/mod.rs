@@ -169,13 +169,25 @@ impl Redactor {
     /// The stretches to mask: sorted, disjoint (overlapping matches are joined, under the
     /// entity of the one that starts first).
     fn spans(&self, text: &str) -> Vec<Span> {
-        let tokens = scan::tokens(text);
-        let mut spans = Vec::new();
-        if self.masks(Entity::Email) {
-            email::typed(text, &mut spans);
-            email::spoken(text, &tokens, &mut spans);
+        thread_local! {
+            // The words of the text being scanned: one buffer a thread, not one a text.
+            static TOKENS: std::cell::RefCell<Vec<scan::Token>> = const {
+                std::cell::RefCell::new(Vec::new())
+            };
         }
-        numbers::find(text, &tokens, self, &mut spans);
+        let mut spans = Vec::new();
+        TOKENS.with_borrow_mut(|tokens| {
+            scan::tokens_into(text, tokens);
+            if self.masks(Entity::Email) {
+                email::typed(text, &mut spans);
+                email::spoken(text, tokens, &mut spans);
+            }
+            numbers::find(text, tokens, self, &mut spans);
+            // A huge text's words are not kept for the thread's lifetime.
+            if tokens.capacity() > 1 << 16 {
+                *tokens = Vec::new();
+            }
+        });
         spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
         let mut joined: Vec<Span> = Vec::with_capacity(spans.len());
         for span in spans {

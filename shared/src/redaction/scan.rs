@@ -50,7 +50,12 @@ fn kind(word: &str, all_digits: bool, has_digit: bool) -> Kind {
     if all_digits {
         return Kind::Digits;
     }
-    if !has_digit && word.len() <= 6 {
+    // The first letters of the words below: most words are rejected by one look.
+    let may_be_spoken = matches!(
+        word.as_bytes().first().map(u8::to_ascii_lowercase),
+        Some(b'z' | b'o' | b't' | b'f' | b's' | b'e' | b'n' | b'd')
+    );
+    if !has_digit && may_be_spoken && (2..=6).contains(&word.len()) {
         if let Some(&(_, d)) = SPOKEN.iter().find(|(w, _)| word.eq_ignore_ascii_case(w)) {
             return Kind::Spoken(d);
         }
@@ -64,14 +69,27 @@ fn kind(word: &str, all_digits: bool, has_digit: bool) -> Kind {
     Kind::Word { has_digit }
 }
 
-/// The words of `text`, in order.
-pub fn tokens(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+/// The words of `text`, in order, into `tokens` (cleared first). ASCII is read byte by byte;
+/// only other characters are decoded.
+pub fn tokens_into(text: &str, tokens: &mut Vec<Token>) {
+    tokens.clear();
+    let bytes = text.as_bytes();
     // The word being read: its start, whether all its characters are digits, whether any is.
     let mut current: Option<(usize, bool, bool)> = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            let digit = digits::value(c).is_some();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (alphanumeric, digit, width) = if b.is_ascii() {
+            (b.is_ascii_alphanumeric(), b.is_ascii_digit(), 1)
+        } else {
+            let c = text[i..].chars().next().expect("i is a character boundary");
+            (
+                c.is_alphanumeric(),
+                digits::value(c).is_some(),
+                c.len_utf8(),
+            )
+        };
+        if alphanumeric {
             current = Some(match current {
                 None => (i, digit, digit),
                 Some((start, all, any)) => (start, all && digit, any || digit),
@@ -83,6 +101,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
                 kind: kind(&text[start..i], all, any),
             });
         }
+        i += width;
     }
     if let Some((start, all, any)) = current {
         tokens.push(Token {
@@ -91,7 +110,6 @@ pub fn tokens(text: &str) -> Vec<Token> {
             kind: kind(&text[start..], all, any),
         });
     }
-    tokens
 }
 
 /// The digits of a `Digits` word, appended to `out`.
