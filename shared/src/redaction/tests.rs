@@ -68,6 +68,19 @@ const TABLE: &[(&str, &str)] = &[
         "order one two three four five six seven eight nine zero one two three four five six",
         "order one two three four five six seven eight nine zero one two three four five six",
     ),
+    ("amex 3782-822463-10005", "amex [CREDIT_DEBIT_NUMBER]"),
+    (
+        "\u{096A}\u{0967}\u{0967}\u{0967} \u{0967}\u{0967}\u{0967}\u{0967} \u{0967}\u{0967}\u{0967}\u{0967} \u{0967}\u{0967}\u{0967}\u{0967}",
+        "[CREDIT_DEBIT_NUMBER]",
+    ),
+    // Documented limits: split by a word, nine digits written whole, other phone groupings.
+    (
+        "four one one one, wait, one one one one one one one one one one one one",
+        "four one one one, wait, one one one one one one one one one one one one",
+    ),
+    ("id 123456789", "id 123456789"),
+    ("code 55 51 23 45 67", "code 55 51 23 45 67"),
+    ("call 1 555 123 4567", "call [PHONE]"),
     // SSNs.
     ("SSN 123-45-6789.", "SSN [SSN]."),
     ("social 123 45 6789", "social [SSN]"),
