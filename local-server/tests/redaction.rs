@@ -192,15 +192,56 @@ async fn contents(fx: &Fixture, org: &str, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// Ends the call (`isActiveCall: false`): what starts its post-call analysis.
+async fn end_call(fx: &Fixture, voice_call_id: &str) {
+    let answer = fx
+        .send(
+            fx.http
+                .patch(format!(
+                    "{}/telephony/v1/voiceCalls/{voice_call_id}",
+                    fx.base_url
+                ))
+                .header("content-type", "application/json")
+                .bearer_auth(fx.keys.token(Signer::Writer))
+                .body(
+                    json!({"isActiveCall": false, "endTime": "2026-11-23T16:10:00Z"}).to_string(),
+                ),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+/// The `ConversationAnalysed` events of `key`, once one is published (up to 30 s).
+async fn analysed_events(fx: &Fixture, key: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for _ in 0..150 {
+        seen.extend(
+            fx.published_events()
+                .await
+                .into_iter()
+                .filter(|(t, d)| {
+                    t == shared::bus::ANALYSED_DETAIL_TYPE && d["conversationKey"] == key
+                })
+                .map(|(_, d)| d),
+        );
+        if !seen.is_empty() {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no ConversationAnalysed for {key}");
+}
+
 #[tokio::test]
 async fn a_redacting_tenant_keeps_no_raw_value_anywhere_and_another_keeps_them_all() {
     let logs = logs();
     let fx = Fixture::new().await;
+    fx.analyse_in_background().await;
     // Before any request: the server's tenant caches read the setting when first asked.
     set_redaction(&fx, ORG_A).await;
 
     let key = fresh_key();
-    fx.record_call(Signer::Writer, &inbound_call(&key)).await;
+    let voice_call_id = fx.record_call(Signer::Writer, &inbound_call(&key)).await;
     let mut live = LiveClient::connect(&fx).await;
     live.subscribed(&fx.keys.token(Signer::Reader), &key).await;
     send_everything(&fx, Signer::Writer, &key).await;
@@ -271,6 +312,17 @@ async fn a_redacting_tenant_keeps_no_raw_value_anywhere_and_another_keeps_them_a
     ] {
         assert!(!answer.body.contains(said), "{said}: {}", answer.body);
     }
+
+    // Post-call analysis (the summariser reads what was stored): its bus event and the action's
+    // answer from its record.
+    end_call(&fx, &voice_call_id).await;
+    let analysed = analysed_events(&fx, &key).await;
+    assert_none_in("the analysis event", &Value::Array(analysed).to_string());
+    let answer = fx
+        .ask_intelligence(Signer::Reader, &json!({"inputs": [{"recordId": key}]}))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_none_in("the action's answer from the analysis record", &answer.body);
 
     // The logs of all of it: captured (the accepted requests are there), none of the values.
     let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
