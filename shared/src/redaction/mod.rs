@@ -148,7 +148,7 @@ impl Redactor {
 
     /// `text` with every match masked; borrowed when nothing matched (or redaction is off).
     pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        if !self.is_on() {
+        if !self.is_on() || scan::too_plain(text) {
             return Cow::Borrowed(text);
         }
         let spans = self.spans(text);

@@ -212,7 +212,9 @@ fn matches(
         }
     }
     let shape: Vec<usize> = range.clone().map(|i| run.group_len(i)).collect();
-    let one_by_one = shape.iter().all(|&len| len == 1);
+    // Said as words, a number has no grouping to judge ("triple five" is three fives).
+    let said = range.clone().all(|i| run.groups[i].spoken);
+    let one_by_one = said || shape.iter().all(|&len| len == 1);
     if redactor.masks(Entity::Ssn)
         && n == 9
         && (shape == [3, 2, 4] || one_by_one)
@@ -224,7 +226,7 @@ fn matches(
     if redactor.masks(Entity::Phone) {
         let before = text[..first].chars().next_back();
         let plus = before == Some('+');
-        if is_phone(digits, &shape, plus) {
+        if is_phone(digits, &shape, plus, one_by_one) {
             let start = match before {
                 Some(c @ ('+' | '(')) => first - c.len_utf8(),
                 _ => first,
@@ -332,9 +334,8 @@ fn valid_ssn(d: &[u8]) -> bool {
 /// digits from area code 2–9, or eleven from a leading 1) written whole, grouped as it is said
 /// (3-3-4, 1-3-3-4) or said digit by digit; a seven-digit local number (3-4); a national number
 /// with a trunk 0 (10–11 digits).
-fn is_phone(digits: &[u8], shape: &[usize], plus: bool) -> bool {
+fn is_phone(digits: &[u8], shape: &[usize], plus: bool, one_by_one: bool) -> bool {
     let n = digits.len();
-    let one_by_one = shape.iter().all(|&len| len == 1);
     if plus {
         return (8..=15).contains(&n);
     }

@@ -69,6 +69,28 @@ fn kind(word: &str, all_digits: bool, has_digit: bool) -> Kind {
     Kind::Word { has_digit }
 }
 
+/// Whether `text` is too plain to hold any entity: ASCII without a digit or an `@`, and fewer
+/// than five words (a spoken address takes five, "x at y dot com"; a spoken number at least
+/// five, "triple five triple five five"). Most short strings of event details end here.
+pub fn too_plain(text: &str) -> bool {
+    let mut words = 0;
+    let mut in_word = false;
+    for &b in text.as_bytes() {
+        if b.is_ascii_digit() || b == b'@' || !b.is_ascii() {
+            return false;
+        }
+        let alphanumeric = b.is_ascii_alphanumeric();
+        if alphanumeric && !in_word {
+            words += 1;
+            if words == 5 {
+                return false;
+            }
+        }
+        in_word = alphanumeric;
+    }
+    true
+}
+
 /// The words of `text`, in order, into `tokens` (cleared first). ASCII is read byte by byte;
 /// only other characters are decoded.
 pub fn tokens_into(text: &str, tokens: &mut Vec<Token>) {

@@ -81,6 +81,10 @@ const TABLE: &[(&str, &str)] = &[
     ("id 123456789", "id 123456789"),
     ("code 55 51 23 45 67", "code 55 51 23 45 67"),
     ("call 1 555 123 4567", "call [PHONE]"),
+    // The fewest words an entity is said in.
+    ("triple five triple five five", "[PHONE]"),
+    ("x at y dot com", "[EMAIL]"),
+    ("triple five triple five", "triple five triple five"),
     // SSNs.
     ("SSN 123-45-6789.", "SSN [SSN]."),
     ("social 123 45 6789", "social [SSN]"),
