@@ -20,6 +20,7 @@ pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod provision;
+pub mod redaction;
 pub mod respond;
 pub mod store;
 pub mod telephony;

@@ -35,6 +35,7 @@ pub(super) async fn realtime_events<S: Store, B: EventPublisher>(
     raw_key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
     let (key, conversation, parsed) = key_and_body(&caller, &app.store, raw_key, parsed).await?;
+    let parsed = caller.redacted(parsed);
     let accepted = Accepted {
         org: &caller.org,
         key: &key,
@@ -132,6 +133,7 @@ pub(super) async fn message<S: Store, B: EventPublisher>(
 ) -> Result<Response<Bytes>, ApiError> {
     let (key, conversation, message) =
         key_and_body(&caller, &app.store, raw_key, messages::parse_one(body)).await?;
+    let message = caller.redacted(message);
     let batch = MessageBatch {
         org: &caller.org,
         conversation: &conversation,
@@ -190,7 +192,7 @@ pub(super) async fn bulk_messages<S: Store, B: EventPublisher>(
     caller: Caller,
     body: Value,
 ) -> Result<Response<Bytes>, ApiError> {
-    let entries = messages::parse_bulk(body, caller.format)?;
+    let entries = caller.redacted(messages::parse_bulk(body, caller.format)?);
     // Every entry keyed by one of our voiceCallIds is named, not just the first.
     let mut conversations: Result<Vec<ConversationKey>, ApiError> =
         Ok(Vec::with_capacity(entries.len()));

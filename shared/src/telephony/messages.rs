@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use crate::error::ApiError;
 use crate::format::Format;
 use crate::model::{SenderType, TranscriptMessage, VendorCallKey};
+use crate::redaction::{Redact, Redactor};
 use crate::validate::{self, path, Problems, Refusal};
 
 pub const MAX_BULK_ENTRIES: usize = 25;
@@ -21,6 +22,12 @@ pub const MAX_CONTENT_CHARS: usize = 32 * 1024;
 pub struct BulkEntry {
     pub vendor_call_key: VendorCallKey,
     pub messages: Vec<TranscriptMessage>,
+}
+
+impl Redact for BulkEntry {
+    fn redact(&mut self, redactor: &Redactor) {
+        self.messages.redact(redactor);
+    }
 }
 
 /// `POST /voiceCalls/{vendorCallKey}/messages`.

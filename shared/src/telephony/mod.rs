@@ -204,7 +204,6 @@ pub(crate) struct Caller {
     pub org: OrgId,
     pub token: Verified,
     /// The tenant's settings, as cached when the token was verified.
-    #[allow(dead_code)]
     pub tenant: std::sync::Arc<Tenant>,
     pub format: Format,
     pub provider: Option<String>,
@@ -259,6 +258,14 @@ impl Caller {
 
     pub fn provider(&self) -> Option<&str> {
         self.provider.as_deref()
+    }
+
+    /// `validated` with the tenant's redaction applied (CONTRACT §8): called once per entry
+    /// point, right after validation, so that nothing later — store, bus, live channel,
+    /// summariser, logs — ever holds the original.
+    pub fn redacted<T: crate::redaction::Redact>(&self, mut validated: T) -> T {
+        self.tenant.redactor.apply(&mut validated);
+        validated
     }
 
     /// Records the token's `jti` so that a second use is refused (CONTRACT §1). Done once the

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
-use super::record::{Limits, Redaction, Status, TenantRecord};
+use super::record::{Limits, Redaction, RedactionMode, Status, TenantRecord};
 use crate::auth::keys::{load_key, Material, Permissions, TrustedKey};
 use crate::auth::Permission;
 use crate::intelligence::TenantCategories;
 use crate::model::OrgId;
+use crate::redaction::{Entity, Mask, Redactor};
 
 pub struct Tenant {
     pub org: OrgId,
@@ -20,6 +21,9 @@ pub struct Tenant {
     /// `None`: the stack's `RETENTION_DAYS`.
     pub retention_days: Option<u32>,
     pub redaction: Option<Redaction>,
+    /// `redaction` compiled: what every handler applies to transcript content and event
+    /// details right after validation (CONTRACT §8); [`Redactor::OFF`] without a setting.
+    pub redactor: Redactor,
     pub limits: Option<Limits>,
 }
 
@@ -68,6 +72,7 @@ impl Tenant {
             summary_prompt: record.summary_prompt.clone(),
             retention_days: record.retention_days,
             redaction: record.redaction.clone(),
+            redactor: redactor(record.redaction.as_ref()),
             limits: record.limits,
         }
     }
@@ -84,6 +89,7 @@ impl Tenant {
             summary_prompt: None,
             retention_days: None,
             redaction: None,
+            redactor: Redactor::OFF,
             limits: None,
         }
     }
@@ -112,6 +118,22 @@ impl Tenant {
     }
 }
 
+/// The stored setting as a [`Redactor`]. Entity names were checked when the setting was made;
+/// one unknown (an item edited by hand) is left out.
+fn redactor(setting: Option<&Redaction>) -> Redactor {
+    let Some(setting) = setting else {
+        return Redactor::OFF;
+    };
+    let mask = match setting.mode {
+        RedactionMode::Pii => Mask::Pii,
+        RedactionMode::EntityType => Mask::EntityType,
+    };
+    Redactor::new(
+        setting.entities.iter().filter_map(|e| Entity::parse(e)),
+        mask,
+    )
+}
+
 impl std::fmt::Debug for Tenant {
     /// Who, and how many keys: never the keys.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,5 +142,49 @@ impl std::fmt::Debug for Tenant {
             .field("status", &self.status)
             .field("keys", &self.key_count())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tenants::settings::REDACTION_ENTITIES;
+
+    #[test]
+    fn every_accepted_entity_name_is_one_redaction_masks() {
+        for name in REDACTION_ENTITIES {
+            assert!(Entity::parse(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_redaction_setting_compiles_into_the_tenant() {
+        let mut record = TenantRecord::new("00DHs00000Kmpyr", "2026-12-03T00:00:00Z");
+        let text = "card 4111 1111 1111 1111, mail a@b.cd";
+        assert!(!Tenant::compile(&record).redactor.is_on());
+        record.redaction = Some(Redaction {
+            entities: vec!["CREDIT_DEBIT_NUMBER".into()],
+            mode: RedactionMode::EntityType,
+        });
+        assert_eq!(
+            Tenant::compile(&record).redactor.text(text),
+            "card [CREDIT_DEBIT_NUMBER], mail a@b.cd"
+        );
+        record.redaction = Some(Redaction {
+            entities: vec![
+                "EMAIL".into(),
+                "CREDIT_DEBIT_NUMBER".into(),
+                "NOT_ONE".into(),
+            ],
+            mode: RedactionMode::Pii,
+        });
+        assert_eq!(
+            Tenant::compile(&record).redactor.text(text),
+            "card [PII], mail [PII]"
+        );
+        assert_eq!(
+            Tenant::unconfigured(&OrgId::new("00DHs00000Kmpyr")).redactor,
+            Redactor::OFF
+        );
     }
 }

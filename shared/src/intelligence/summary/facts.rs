@@ -447,7 +447,8 @@ pub fn read(record: &ConversationRecord) -> Vec<Sentence<'_>> {
 }
 
 fn sentence(side: Side, text: &str) -> Sentence<'_> {
-    let normalised = normalise(text);
+    // A redaction mask ("[CREDIT_DEBIT_NUMBER]") is no word of the call's.
+    let normalised = normalise(&crate::redaction::without_masks(text));
     let mut cues = [0u8; CUES];
     CUE_MATCHER.each_match(&normalised, |c| cues[c] = cues[c].saturating_add(1));
     // Content words as spans of the normalised text: one allocation for the sentence, not one
@@ -769,7 +770,8 @@ pub fn names(text: &str) -> Vec<&str> {
             && !first
             && !matches!(core, "I" | "I'm" | "I've" | "I'll" | "I'd" | "OK" | "Okay")
             && !core.contains('’')
-            && !NOT_NAMES.contains(&core);
+            && !NOT_NAMES.contains(&core)
+            && !crate::redaction::is_mask(word);
         let joins = run.is_some() && core.chars().all(|c| c.is_ascii_digit()) && !core.is_empty();
         if capital || joins {
             let end = core_start + core.len();
@@ -979,6 +981,26 @@ mod tests {
             ["Genius Solutions", "FiberMax 500"]
         );
         assert!(names("Okay. I think I'm fine.").is_empty());
+        assert!(names("Then I gave [CREDIT_DEBIT_NUMBER] and [SSN], not [PII].").is_empty());
+    }
+
+    #[test]
+    fn redaction_masks_are_no_topics() {
+        let s = [
+            sentence(
+                Side::Customer,
+                "My card is [CREDIT_DEBIT_NUMBER] and the router.",
+            ),
+            sentence(
+                Side::Agent,
+                "Thanks, [CREDIT_DEBIT_NUMBER] noted; the router is new.",
+            ),
+            sentence(
+                Side::Customer,
+                "Also [CREDIT_DEBIT_NUMBER], for the router.",
+            ),
+        ];
+        assert_eq!(topics(&s, 3), ["router"]);
     }
 
     #[test]
