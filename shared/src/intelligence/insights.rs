@@ -169,6 +169,8 @@ fn signals(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
         .signals
         .iter()
         .filter(|s| s.signal_type == Signal::CATEGORY_TYPE)
+        // A vendor's summary travels as a signal; it is shown as the summary, not counted.
+        .filter(|s| s.value != crate::contact_lens::mapping::SUMMARY_SIGNAL)
     {
         by_category.entry(s.value.as_str()).or_default().push(s);
     }

@@ -33,6 +33,34 @@ pub struct ConversationIntelligence {
     /// HTML: Customer Impression, Call Summary, Next Steps. `None` when there is nothing to
     /// summarise.
     pub call_summary: Option<String>,
+    /// The telephony vendor's own summary, next to ours: Contact Lens's post-contact summary
+    /// when its segment stream carried one (docs/contact-lens.md). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_summary: Option<VendorSummary>,
+}
+
+/// A summary written by the vendor, with its source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorSummary {
+    pub source: String,
+    pub content: String,
+}
+
+/// The latest vendor summary stored as a signal ([`crate::contact_lens::mapping::SUMMARY_SIGNAL`]).
+fn vendor_summary(record: &ConversationRecord) -> Option<VendorSummary> {
+    record
+        .signals
+        .iter()
+        .filter(|s| s.value == crate::contact_lens::mapping::SUMMARY_SIGNAL)
+        .filter_map(|s| {
+            let content = s.details.as_ref()?.get("content")?.as_str()?;
+            Some(VendorSummary {
+                source: s.service.clone(),
+                content: content.to_owned(),
+            })
+        })
+        .next_back()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,7 +102,10 @@ pub fn compute<'a>(
     let call_summary = summary::compose(record, &insights);
     Intelligence {
         conversation_insights: insights,
-        conversation_intelligence: ConversationIntelligence { call_summary },
+        conversation_intelligence: ConversationIntelligence {
+            call_summary,
+            vendor_summary: vendor_summary(record),
+        },
         moment_insights: moments,
     }
 }
