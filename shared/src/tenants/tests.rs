@@ -411,7 +411,11 @@ async fn connect_instances_map_to_one_tenant() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let org = w.tenants.connect_tenant(Some(arn)).await.unwrap();
+    let org = w
+        .tenants
+        .connect_tenant(Some(arn))
+        .await
+        .unwrap();
     assert_eq!(org.map(|o| o.as_str().to_owned()).as_deref(), Some(ORG));
     assert_eq!(
         w.tenants
