@@ -36,6 +36,39 @@ use crate::telephony::contact_flow::CONNECT_PROVIDER;
 use crate::telephony::{accept_signals, apply_update, store_messages, Accepted};
 use mapping::ContactWrites;
 
+/// What the stream function holds: the telephony app it writes through and the anchors.
+pub struct ContactLensApp<S, B, A> {
+    pub app: App<S, B>,
+    pub anchors: A,
+}
+
+pub type AwsContactLensApp = ContactLensApp<
+    crate::store::dynamo::DynamoStore,
+    crate::bus::eventbridge::EventBridgeBus,
+    DynamoAnchors,
+>;
+
+impl AwsContactLensApp {
+    /// The ingest function's settings (`TABLE_NAME`, `EVENT_BUS_NAME`, `TENANTS_TABLE`, …), its
+    /// clients and tenant directory. Makes no AWS call.
+    pub async fn from_env() -> Result<Self, crate::app::ConfigError> {
+        let settings = crate::app::Settings::from_env()?;
+        let app = crate::app::AwsApp::from_env().await?;
+        let anchors = DynamoAnchors::new(app.store.clone(), settings.retention_days);
+        Ok(Self { app, anchors })
+    }
+}
+
+impl<S: Store, B: EventPublisher, A: ContactAnchors> ContactLensApp<S, B, A> {
+    /// One Kinesis invocation, answered with its batch item failures.
+    pub async fn handle_kinesis(
+        &self,
+        event: &kinesis::StreamEvent,
+    ) -> aws_lambda_events::event::streams::KinesisEventResponse {
+        kinesis::handle(&self.app, &self.anchors, event).await.0
+    }
+}
+
 /// One stream record as the event source mapping hands it over.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamRecord<'a> {

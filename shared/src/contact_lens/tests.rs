@@ -153,6 +153,7 @@ async fn a_call_becomes_transcript_signals_and_an_ended_leg() {
     let changes = leg_changes(&w);
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(changes[0]["vendorCallKey"], CONTACT_ID);
+    assert_eq!(changes[0]["change"], "ended");
 
     let categories: Vec<(&str, u64, bool)> = record
         .signals
