@@ -18,6 +18,7 @@ functions=(
   "analyse-conversation analysis-stream-not-ended -"
   "live-socket live-socket-default 200"
   "live-deliver live-deliver-unroutable -"
+  "contact-lens-stream contact-lens-stream-unreadable -"
 )
 
 packages=() bins=() specs=()

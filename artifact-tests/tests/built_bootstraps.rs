@@ -41,13 +41,14 @@ const FIRST_LEG: &str = "voicecall-create-inbound";
 const EM_AARCH64: u16 = 183;
 
 /// The functions these tests cover, by logical id: every function `sam build` made must be one.
-const TESTED: [&str; 6] = [
+const TESTED: [&str; 7] = [
     "IngestEventsFunction",
     "GetIntelligenceFunction",
     "AnalyseConversationFunction",
     "LiveSocketFunction",
     "LiveDeliverFunction",
     "AdminApiFunction",
+    "ContactLensStreamFunction",
 ];
 
 fn required(var: &str) -> PathBuf {
@@ -648,4 +649,49 @@ async fn built_admin_api_administers_tenants_for_iam_callers_only() {
     let fx = Fixture::new().await;
     let lambda = start_arm64(&built, &fx);
     testkit::admin::check_admin_function(&lambda, &fx).await;
+}
+
+#[tokio::test]
+async fn built_contact_lens_stream_stores_the_segment_records_once() {
+    const CONTACT: &str = "73bdece1-3ac5-4eab-a589-1efa94ab5f2b";
+    let built = built("ContactLensStreamFunction");
+    let fx = Fixture::new().await;
+    // The event's instance, mapped to ORG_A as `tenant-admin connect map` does.
+    let answer = fx
+        .send(
+            fx.http
+                .put(format!("{}/admin/v1/tenants/{ORG_A}", fx.base_url))
+                .bearer_auth(testkit::fixture::ADMIN_TOKEN)
+                .header("content-type", "application/json")
+                .body(r#"{"connectInstances":["11111111-2222-3333-4444-555555555555"]}"#),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let lambda = start_arm64(&built, &fx);
+    let event = events::load_with("contact-lens-stream", &[]);
+    // Twice (a retry): the same two entries; the record that does not parse is skipped.
+    for _ in 0..2 {
+        assert_eq!(
+            lambda.invoke(&event).await,
+            json!({"batchItemFailures": []})
+        );
+    }
+    let transcript = fx.transcript(ORG_A, CONTACT).await;
+    let contents: Vec<&str> = transcript
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            "Hi, how much is the premium plan?",
+            "It is $55 per user per month."
+        ]
+    );
+    assert_eq!(transcript[1]["senderType"], "HUMAN_AGENT");
+    let signals = fx.conversation_items(ORG_A, CONTACT).await;
+    assert!(
+        signals.iter().any(|s| s.value == "PricingQuestion"),
+        "{signals:?}"
+    );
 }

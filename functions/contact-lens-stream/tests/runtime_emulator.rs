@@ -208,3 +208,35 @@ async fn an_unmapped_instance_stores_nothing_and_an_outage_fails_the_records() {
     let expected: Vec<String> = batch.iter().map(|(_, seq, _)| seq.clone()).collect();
     assert_eq!(failures(&answer), expected);
 }
+
+#[tokio::test]
+async fn the_event_file_is_stored_once_and_its_garbage_record_skipped() {
+    let fx = Fixture::new().await;
+    map_instance(&fx).await;
+    let rie = Rie::start(bootstrap(), &fx.function_env());
+    let event = testkit::events::load_with("contact-lens-stream", &[]);
+    for _ in 0..2 {
+        let answer = rie.invoke(&event).await;
+        assert_eq!(failures(&answer), Vec::<String>::new(), "{answer}");
+    }
+    let transcript = fx.transcript(ORG_A, CONTACT_ID).await;
+    assert_eq!(transcript.len(), 2, "{transcript:#?}");
+    // The first record arrived at …768.8 s and names no offset: the anchor keeps its 800 ms.
+    assert_eq!(
+        transcript[0]["startTime"],
+        json!(1_795_970_768_800u64 + 1000)
+    );
+    let signals = fx.conversation_items(ORG_A, CONTACT_ID).await;
+    assert!(signals.iter().any(|s| s.value == "PricingQuestion"));
+
+    // The cold-start bench's event: a chat record and garbage, answered with no AWS call.
+    let before = fx.item_count().await;
+    let answer = rie
+        .invoke(&testkit::events::load_with(
+            "contact-lens-stream-unreadable",
+            &[],
+        ))
+        .await;
+    assert_eq!(failures(&answer), Vec::<String>::new());
+    assert_eq!(fx.item_count().await, before);
+}
