@@ -19,6 +19,7 @@ functions=(
   "live-socket live-socket-default 200"
   "live-deliver live-deliver-unroutable -"
   "contact-lens-stream contact-lens-stream-unreadable -"
+  "contact-lens-analysis contact-lens-analysis-other-object -"
 )
 
 packages=() bins=() specs=()

@@ -12,9 +12,12 @@
 //!   Only an outage (storage or bus) fails records, and then every record of the contacts
 //!   whose writes failed is reported, so that Lambda retries them; every write is idempotent.
 
+pub mod analysis_file;
 pub mod anchors;
+pub mod files;
 pub mod kinesis;
 pub mod mapping;
+pub mod post_call;
 pub mod record;
 pub mod samples;
 
@@ -49,13 +52,20 @@ pub type AwsContactLensApp = ContactLensApp<
 >;
 
 impl AwsContactLensApp {
-    /// The ingest function's settings (`TABLE_NAME`, `EVENT_BUS_NAME`, `TENANTS_TABLE`, …), its
+    /// The stream function's settings (`TABLE_NAME`, `EVENT_BUS_NAME`, `TENANTS_TABLE`, …), its
     /// clients and tenant directory. Makes no AWS call.
     pub async fn from_env() -> Result<Self, crate::app::ConfigError> {
+        Ok(Self::with_files_from_env().await?.0)
+    }
+
+    /// The same, and the S3 reader of the post-call analysis files (one SDK configuration).
+    pub async fn with_files_from_env() -> Result<(Self, files::S3Files), crate::app::ConfigError> {
         let settings = crate::app::Settings::from_env()?;
-        let app = crate::app::AwsApp::from_env().await?;
+        let sdk = crate::aws_sdk::load().await;
+        let tenants = crate::tenants::from_env(&sdk)?;
+        let app = crate::app::AwsApp::new(&sdk, &settings, tenants);
         let anchors = DynamoAnchors::new(app.store.clone(), settings.retention_days);
-        Ok(Self { app, anchors })
+        Ok((Self { app, anchors }, files::S3Files::new(&sdk)))
     }
 }
 

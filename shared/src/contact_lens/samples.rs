@@ -211,3 +211,124 @@ pub fn numbered(records: &[Value]) -> Vec<(Vec<u8>, String, u64)> {
         })
         .collect()
 }
+
+/// The participants of the sample call's analysis file, as Contact Lens names them.
+pub const CUSTOMER_PARTICIPANT: &str = "e9b36a6d-12aa-4c21-9745-1881648ecfc8";
+pub const AGENT_PARTICIPANT: &str = "f36a545d-67b2-4fd4-89fb-896136b609a7";
+pub const FILE_SUMMARY: &str = "The customer found the premium plan too expensive and asked to cancel; the agent will email a discounted quote by Friday.";
+
+/// The key Contact Lens writes the sample call's analysis file under (raw or redacted).
+pub fn analysis_key(contact: &str, redacted: bool) -> String {
+    if redacted {
+        format!("connect/example/Analysis/Voice/Redacted/2026/11/29/{contact}_analysis_redacted_2026-11-29T17:01:00Z.json")
+    } else {
+        format!("connect/example/Analysis/Voice/2026/11/29/{contact}_analysis_2026-11-29T17:01:00Z.json")
+    }
+}
+
+/// The sample call's post-call analysis file, shaped as the administrator guide's example
+/// output file (`Version` 1.1.0): participants by id, categories with points of interest, the
+/// conversation characteristics, the summary, and turns with issues, outcomes and action items
+/// (their `Text` included, as Contact Lens writes it). Redacted: an email masked as `[PII]`.
+pub fn analysis_file(instance: &str, contact: &str, redacted: bool) -> Value {
+    let participant = |role: &str| {
+        if role == "AGENT" {
+            AGENT_PARTICIPANT
+        } else {
+            CUSTOMER_PARTICIPANT
+        }
+    };
+    let transcript: Vec<Value> = TURNS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, role, text, begin, end, sentiment))| {
+            let detected = |what: &str| {
+                let hit = match what {
+                    "issue" => text.contains("cancel"),
+                    "outcome" => text.contains("quote"),
+                    _ => text.contains("email"),
+                };
+                if hit {
+                    json!([{"CharacterOffsets": {"BeginOffsetChar": 0, "EndOffsetChar": text.len()}, "Text": text}])
+                } else {
+                    json!([])
+                }
+            };
+            let content = if redacted && text.contains("email") {
+                text.replace("email me", "[PII] me")
+            } else {
+                (*text).to_owned()
+            };
+            json!({
+                "BeginOffsetMillis": begin,
+                "Content": content,
+                "EndOffsetMillis": end,
+                "Id": format!("turn-{i}-{}", &contact[..8]),
+                "ParticipantId": participant(role),
+                "Sentiment": sentiment,
+                "LoudnessScore": [78.2, 80.1, 79.5],
+                "IssuesDetected": detected("issue"),
+                "OutcomesDetected": detected("outcome"),
+                "ActionItemsDetected": detected("action"),
+            })
+        })
+        .collect();
+    let quarter = |scores: [f64; 4]| -> Value {
+        let q = 24_200 / 4;
+        Value::Array(
+            scores
+                .iter()
+                .enumerate()
+                .map(|(i, s)| json!({"BeginOffsetMillis": q * i as u64, "EndOffsetMillis": q * (i as u64 + 1), "Score": s}))
+                .collect(),
+        )
+    };
+    let mut file = json!({
+        "Version": "1.1.0",
+        "AccountId": "123456789012",
+        "Channel": "VOICE",
+        "ContentMetadata": {"Output": if redacted { "Redacted" } else { "Raw" }},
+        "JobStatus": "COMPLETED",
+        "LanguageCode": "en-US",
+        "Participants": [
+            {"ParticipantId": CUSTOMER_PARTICIPANT, "ParticipantRole": "CUSTOMER"},
+            {"ParticipantId": AGENT_PARTICIPANT, "ParticipantRole": "AGENT"}
+        ],
+        "Categories": {
+            "MatchedCategories": ["Cancellation"],
+            "MatchedDetails": {"Cancellation": {"PointsOfInterest": [{"BeginOffsetMillis": 9000, "EndOffsetMillis": 12500}]}}
+        },
+        "ConversationCharacteristics": {
+            "ContactSummary": {"PostContactSummary": {"Content": FILE_SUMMARY}},
+            "TotalConversationDurationMillis": 24_200,
+            "Sentiment": {
+                "OverallSentiment": {"AGENT": 2.5, "CUSTOMER": -1.4},
+                "SentimentByPeriod": {"QUARTER": {
+                    "AGENT": quarter([0.0, 0.0, 5.0, 5.0]),
+                    "CUSTOMER": quarter([0.0, -5.0, -2.5, 0.0])
+                }}
+            },
+            "Interruptions": {
+                "InterruptionsByInterrupter": {"AGENT": [{"BeginOffsetMillis": 13000, "DurationMillis": 400, "EndOffsetMillis": 13400}]},
+                "TotalCount": 1,
+                "TotalTimeMillis": 400
+            },
+            "NonTalkTime": {"TotalTimeMillis": 4500, "Instances": []},
+            "TalkSpeed": {"DetailsByParticipant": {"AGENT": {"AverageWordsPerMinute": 165}, "CUSTOMER": {"AverageWordsPerMinute": 140}}},
+            "TalkTime": {"TotalTimeMillis": 17700, "DetailsByParticipant": {"AGENT": {"TotalTimeMillis": 8000}, "CUSTOMER": {"TotalTimeMillis": 9700}}}
+        },
+        "CustomModels": [],
+        "Transcript": transcript,
+        "CustomerMetadata": {
+            "InputS3Uri": format!("s3://example-connect/connect/example/CallRecordings/2026/11/29/{contact}_20261129T16:56_UTC.wav"),
+            "ContactId": contact,
+            "InstanceId": instance
+        }
+    });
+    if redacted {
+        file["ContentMetadata"]["RedactionTypes"] = json!(["PII"]);
+        file["ContentMetadata"]["RedactionTypesMetadata"] =
+            json!({"PII": {"RedactionEntitiesRequested": ["EMAIL"], "RedactionMaskMode": "PII"}});
+    }
+    file
+}

@@ -8,6 +8,7 @@ pub mod moments;
 pub mod summary;
 pub mod text;
 mod timeline;
+mod vendor;
 
 use serde::Serialize;
 
@@ -70,6 +71,9 @@ pub struct MomentInsight<'a> {
     pub insight_type_id: String,
     pub keyword: String,
     pub moment_times: Vec<MomentTime<'a>>,
+    /// Whose analysis found them: absent for ours, the vendor's service (Contact Lens) for its.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
 }
 
 /// One moment. Offsets are seconds from the conversation's start.
@@ -97,8 +101,10 @@ pub fn compute<'a>(
     categories: &TenantCategories,
 ) -> Intelligence<'a> {
     let timeline = Timeline::new(record);
-    let moments = moments::detect(record, categories, &timeline);
-    let insights = insights::compute(record, &timeline);
+    let mut moments = moments::detect(record, categories, &timeline);
+    moments.extend(vendor::moments(record, &timeline));
+    let mut insights = insights::compute(record, &timeline);
+    insights.extend(vendor::insights(record));
     let call_summary = summary::compose(record, &insights);
     Intelligence {
         conversation_insights: insights,
