@@ -19,6 +19,8 @@ functions=(
   "live-socket live-socket-default 200"
   "live-deliver live-deliver-unroutable -"
   "admin-api admin-api-unsigned 401"
+  "contact-lens-stream contact-lens-stream-unreadable -"
+  "contact-lens-analysis contact-lens-analysis-other-object -"
 )
 
 packages=() bins=() specs=()

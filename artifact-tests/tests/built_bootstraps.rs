@@ -41,13 +41,15 @@ const FIRST_LEG: &str = "voicecall-create-inbound";
 const EM_AARCH64: u16 = 183;
 
 /// The functions these tests cover, by logical id: every function `sam build` made must be one.
-const TESTED: [&str; 6] = [
+const TESTED: [&str; 8] = [
     "IngestEventsFunction",
     "GetIntelligenceFunction",
     "AnalyseConversationFunction",
     "LiveSocketFunction",
     "LiveDeliverFunction",
     "AdminApiFunction",
+    "ContactLensStreamFunction",
+    "ContactLensAnalysisFunction",
 ];
 
 fn required(var: &str) -> PathBuf {
@@ -648,4 +650,118 @@ async fn built_admin_api_administers_tenants_for_iam_callers_only() {
     let fx = Fixture::new().await;
     let lambda = start_arm64(&built, &fx);
     testkit::admin::check_admin_function(&lambda, &fx).await;
+}
+
+#[tokio::test]
+async fn built_contact_lens_stream_stores_the_segment_records_once() {
+    const CONTACT: &str = "73bdece1-3ac5-4eab-a589-1efa94ab5f2b";
+    let built = built("ContactLensStreamFunction");
+    let fx = Fixture::new().await;
+    // The event's instance, mapped to ORG_A as `tenant-admin connect map` does.
+    let answer = fx
+        .send(
+            fx.http
+                .put(format!("{}/admin/v1/tenants/{ORG_A}", fx.base_url))
+                .bearer_auth(testkit::fixture::ADMIN_TOKEN)
+                .header("content-type", "application/json")
+                .body(r#"{"connectInstances":["11111111-2222-3333-4444-555555555555"]}"#),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let lambda = start_arm64(&built, &fx);
+    let event = events::load_with("contact-lens-stream", &[]);
+    // Twice (a retry): the same two entries; the record that does not parse is skipped.
+    for _ in 0..2 {
+        assert_eq!(
+            lambda.invoke(&event).await,
+            json!({"batchItemFailures": []})
+        );
+    }
+    let transcript = fx.transcript(ORG_A, CONTACT).await;
+    let contents: Vec<&str> = transcript
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents,
+        [
+            "Hi, how much is the premium plan?",
+            "It is $55 per user per month."
+        ]
+    );
+    assert_eq!(transcript[1]["senderType"], "HUMAN_AGENT");
+    let signals = fx.conversation_items(ORG_A, CONTACT).await;
+    assert!(
+        signals.iter().any(|s| s.value == "PricingQuestion"),
+        "{signals:?}"
+    );
+}
+
+#[tokio::test]
+async fn built_contact_lens_analysis_reads_the_post_call_file() {
+    use shared::contact_lens::samples;
+    let built = built("ContactLensAnalysisFunction");
+    let fx = Fixture::new().await;
+    let answer = fx
+        .send(
+            fx.http
+                .put(format!("{}/admin/v1/tenants/{ORG_A}", fx.base_url))
+                .bearer_auth(testkit::fixture::ADMIN_TOKEN)
+                .header("content-type", "application/json")
+                .body(format!(
+                    r#"{{"connectInstances":["{}"]}}"#,
+                    samples::INSTANCE_ID
+                )),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // The file the event names, as Contact Lens writes it.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&fx.sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let _ = s3.create_bucket().bucket("example-connect").send().await;
+    let body = serde_json::to_vec(&samples::analysis_file(
+        samples::INSTANCE_ID,
+        samples::CONTACT_ID,
+        false,
+    ))
+    .unwrap();
+    s3.put_object()
+        .bucket("example-connect")
+        .key(samples::analysis_key(samples::CONTACT_ID, false))
+        .body(body.into())
+        .send()
+        .await
+        .expect("put the analysis file");
+    let mut env = function_env(&fx);
+    env.push(("AWS_ENDPOINT_URL_S3".to_owned(), fx.endpoint.clone()));
+    let lambda = start_arm64_with(&built, env);
+    let answer = lambda
+        .invoke(&events::load_with("contact-lens-analysis-created", &[]))
+        .await;
+    assert_eq!(
+        answer["files"][0]["stored"]["entries"],
+        json!(samples::TURNS.len()),
+        "{answer}"
+    );
+    let answer = lambda
+        .invoke(&events::load_with(
+            "contact-lens-analysis-other-object",
+            &[],
+        ))
+        .await;
+    assert_eq!(answer, json!({"files": ["skipped"]}));
+    let out = fx
+        .intelligence_of(Signer::Reader, samples::CONTACT_ID)
+        .await;
+    assert!(
+        out["conversationInsights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["insightType"] == "VendorAnalysis"),
+        "{out}"
+    );
 }

@@ -1,6 +1,7 @@
 //! Serves the Lambda handlers over plain HTTP on loopback: the same handler code as the deployed
 //! functions, for local runs (`make run`) and for the tests.
 
+pub mod contact_lens;
 pub mod dev_keys;
 pub mod guard;
 pub mod live;

@@ -122,6 +122,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         AwsLiveApp::new(&sdk, &settings.table_name, tenants()),
         std::time::Duration::from_secs(shared::live::IDLE_SECS),
     );
+    // Contact Lens: its stream and bucket in the emulator, fed to the same handlers (CONTRACT §10).
+    let contact_lens = {
+        let app = publishing_live(AwsApp::new(&sdk, &settings, tenants()), live.clone());
+        let anchors =
+            shared::contact_lens::DynamoAnchors::new(app.store.clone(), settings.retention_days);
+        Arc::new(shared::contact_lens::ContactLensApp { app, anchors })
+    };
+    local_server::contact_lens::spawn(&sdk, contact_lens).await?;
+    println!(
+        "Contact Lens: Kinesis stream and S3 bucket {} followed (map the instance: tenant-admin connect map)",
+        local_server::contact_lens::NAME
+    );
     let admin = Admin {
         app: AdminApp {
             store: tenant_store.clone(),

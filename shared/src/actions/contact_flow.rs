@@ -112,7 +112,9 @@ fn summarise(outputs: &Intelligence, answer: &mut FlatMap) {
                     categories.push(category);
                 }
             }
-            Insight::TalkTime { .. } | Insight::NonTalkTime { .. } => {}
+            Insight::TalkTime { .. }
+            | Insight::NonTalkTime { .. }
+            | Insight::VendorAnalysis { .. } => {}
         }
     }
     answer.insert("signalCount".into(), signals.to_string());

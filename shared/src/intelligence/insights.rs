@@ -65,6 +65,14 @@ pub enum Insight {
         /// Words spoken per minute of this speaker's talk time (0 with no talk time).
         words_per_minute: f64,
     },
+    /// A vendor's own conversation characteristics (Contact Lens's post-call file: sentiment
+    /// overall and by quarter, interruptions, non-talk time, talk speed and time, by role), as
+    /// it measured them, next to ours.
+    #[serde(rename = "VendorAnalysis", rename_all = "camelCase")]
+    VendorAnalysis {
+        source: String,
+        characteristics: serde_json::Value,
+    },
     /// The call's time in which nobody talked: its length less the union of all entries.
     #[serde(rename = "NonTalkTime", rename_all = "camelCase")]
     NonTalkTime {
@@ -169,6 +177,8 @@ fn signals(record: &ConversationRecord, timeline: &Timeline) -> Vec<Insight> {
         .signals
         .iter()
         .filter(|s| s.signal_type == Signal::CATEGORY_TYPE)
+        // A vendor's summary travels as a signal; it is shown as the summary, not counted.
+        .filter(|s| !super::vendor::is_document(&s.value))
     {
         by_category.entry(s.value.as_str()).or_default().push(s);
     }

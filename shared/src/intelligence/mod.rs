@@ -8,6 +8,7 @@ pub mod moments;
 pub mod summary;
 pub mod text;
 mod timeline;
+mod vendor;
 
 use serde::Serialize;
 
@@ -33,6 +34,34 @@ pub struct ConversationIntelligence {
     /// HTML: Customer Impression, Call Summary, Next Steps. `None` when there is nothing to
     /// summarise.
     pub call_summary: Option<String>,
+    /// The telephony vendor's own summary, next to ours: Contact Lens's post-contact summary
+    /// when its segment stream carried one (docs/contact-lens.md). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_summary: Option<VendorSummary>,
+}
+
+/// A summary written by the vendor, with its source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VendorSummary {
+    pub source: String,
+    pub content: String,
+}
+
+/// The latest vendor summary stored as a signal ([`crate::contact_lens::mapping::SUMMARY_SIGNAL`]).
+fn vendor_summary(record: &ConversationRecord) -> Option<VendorSummary> {
+    record
+        .signals
+        .iter()
+        .filter(|s| s.value == crate::contact_lens::mapping::SUMMARY_SIGNAL)
+        .filter_map(|s| {
+            let content = s.details.as_ref()?.get("content")?.as_str()?;
+            Some(VendorSummary {
+                source: s.service.clone(),
+                content: content.to_owned(),
+            })
+        })
+        .next_back()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,6 +71,9 @@ pub struct MomentInsight<'a> {
     pub insight_type_id: String,
     pub keyword: String,
     pub moment_times: Vec<MomentTime<'a>>,
+    /// Whose analysis found them: absent for ours, the vendor's service (Contact Lens) for its.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
 }
 
 /// One moment. Offsets are seconds from the conversation's start.
@@ -69,12 +101,17 @@ pub fn compute<'a>(
     categories: &TenantCategories,
 ) -> Intelligence<'a> {
     let timeline = Timeline::new(record);
-    let moments = moments::detect(record, categories, &timeline);
-    let insights = insights::compute(record, &timeline);
+    let mut moments = moments::detect(record, categories, &timeline);
+    moments.extend(vendor::moments(record, &timeline));
+    let mut insights = insights::compute(record, &timeline);
+    insights.extend(vendor::insights(record));
     let call_summary = summary::compose(record, &insights);
     Intelligence {
         conversation_insights: insights,
-        conversation_intelligence: ConversationIntelligence { call_summary },
+        conversation_intelligence: ConversationIntelligence {
+            call_summary,
+            vendor_summary: vendor_summary(record),
+        },
         moment_insights: moments,
     }
 }

@@ -62,6 +62,7 @@ pub fn detect<'a>(
                 insight_type_id: c.insight_type_id.clone(),
                 keyword: c.name.clone(),
                 moment_times,
+                source: None,
             };
             (first, insight)
         })

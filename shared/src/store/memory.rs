@@ -54,6 +54,11 @@ impl MemoryStore {
             .collect()
     }
 
+    /// Every stored transcript entry, in key order.
+    pub fn messages(&self) -> Vec<MessageItem> {
+        self.with(|t| t.messages.values().cloned().collect())
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
         f(&mut self.tables.lock().expect("lock"))
     }

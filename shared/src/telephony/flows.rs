@@ -148,8 +148,9 @@ pub(super) async fn message<S: Store, B: EventPublisher>(
     Ok(transcript_accepted(&caller))
 }
 
-/// Stores transcript entries, then publishes one `TranscriptEntry` per entry.
-async fn store_messages<S: Store, B: EventPublisher>(
+/// Stores transcript entries, then publishes one `TranscriptEntry` per entry. Every transcript
+/// text of the service is written here (the HTTP routes and Contact Lens).
+pub(crate) async fn store_messages<S: Store, B: EventPublisher>(
     app: &App<S, B>,
     batches: &[MessageBatch<'_>],
 ) -> Result<(), ApiError> {

@@ -12,6 +12,10 @@ mod call_flows;
 pub mod contact_flow;
 mod flows;
 
+// What other capabilities (Contact Lens) write through: the same flows as the HTTP routes.
+pub(crate) use call_flows::apply_update;
+pub(crate) use flows::{accept_signals, store_messages, Accepted};
+
 use bytes::Bytes;
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, Method, Request, Response};

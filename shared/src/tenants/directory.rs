@@ -244,6 +244,23 @@ impl Tenants {
         }
     }
 
+    /// The active tenant whose `connectInstances` hold `instance` (an ARN or id), with no
+    /// default: what Contact Lens data is stored under (CONTRACT §10: an instance mapped to no
+    /// tenant is dropped, never stored under a guess such as `CONNECT_TENANT`).
+    pub async fn mapped_connect_tenant(
+        &self,
+        instance: &str,
+    ) -> Result<Option<Arc<Tenant>>, StoreError> {
+        let id = instance_id(instance);
+        if id.is_empty() {
+            return Ok(None);
+        }
+        let Some(org) = self.instance_owner(id).await? else {
+            return Ok(None);
+        };
+        Ok(self.get(&org).await?.filter(|t| t.is_active()))
+    }
+
     async fn instance_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
         let now = self.now();
         if let Some(c) = lock(&self.inner.instances).get(id) {
