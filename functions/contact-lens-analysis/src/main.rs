@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let (app, files) = AwsContactLensApp::with_files_from_env().await?;
     let state: &'static (AwsContactLensApp, S3Files) = Box::leak(Box::new((app, files)));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+    shared::metrics::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let outcomes = post_call::handle_event(&state.0, &state.1, &event.payload).await?;
         Ok::<Value, Error>(serde_json::json!({ "files": outcomes }))
     }))

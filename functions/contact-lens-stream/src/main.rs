@@ -16,7 +16,7 @@ use shared::contact_lens::AwsContactLensApp;
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let app: &'static AwsContactLensApp = Box::leak(Box::new(AwsContactLensApp::from_env().await?));
-    lambda_runtime::run(service_fn(
+    shared::metrics::run(service_fn(
         move |event: LambdaEvent<StreamEvent>| async move {
             Ok::<KinesisEventResponse, Error>(app.handle_kinesis(&event.payload).await)
         },

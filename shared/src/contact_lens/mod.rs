@@ -176,6 +176,14 @@ pub async fn ingest<S: Store, B: EventPublisher, A: ContactAnchors>(
         legs_ended = report.legs_ended,
         "Contact Lens batch handled"
     );
+    let skipped = report.unreadable + report.other_channel;
+    let handled = skipped + report.unmapped + report.failed.len();
+    crate::metrics::contact_lens_records(
+        report.records.saturating_sub(handled),
+        skipped,
+        report.unmapped,
+        report.failed.len(),
+    );
     report
 }
 
@@ -245,7 +253,7 @@ async fn contact<S: Store, B: EventPublisher, A: ContactAnchors>(
                 .is_none_or(|id| !writes.entries.contains_key(id))
         })
         .collect();
-    if !partials.is_empty() && tenant.redaction.is_none() {
+    if !partials.is_empty() && !tenant.redactor.is_on() {
         let origin = Origin::new(&org, conversation.as_str(), key.as_str(), provider);
         let events = partials
             .iter()
@@ -256,7 +264,9 @@ async fn contact<S: Store, B: EventPublisher, A: ContactAnchors>(
         report.partials += partials.len();
     }
     if !writes.entries.is_empty() {
-        let messages: Vec<_> = writes.entries.into_values().collect();
+        let mut messages: Vec<_> = writes.entries.into_values().collect();
+        // The tenant's redaction, as at the telephony API's entry points (CONTRACT §8).
+        tenant.redactor.apply(&mut messages);
         let batch = MessageBatch {
             org: &org,
             conversation: &conversation,
@@ -277,11 +287,12 @@ async fn contact<S: Store, B: EventPublisher, A: ContactAnchors>(
             provider,
             now,
         };
-        let events = RealtimeEvents {
+        let mut events = RealtimeEvents {
             service: mapping::SERVICE.to_owned(),
             persist: true,
             events: writes.signals,
         };
+        tenant.redactor.apply(&mut events);
         accept_signals(app, &at, events).await.map_err(|_| Outage)?;
         report.signals += count;
     }

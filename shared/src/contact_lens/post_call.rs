@@ -172,6 +172,9 @@ where
             ));
         }
     }
+    // The tenant's redaction, as at the telephony API's entry points (CONTRACT §8): also over a
+    // file Contact Lens redacted itself, which masks other entities than ours.
+    tenant.redactor.apply(&mut entries);
     if !entries.is_empty() {
         let batch = MessageBatch {
             org: &org,
@@ -240,11 +243,12 @@ where
         provider,
         now,
     };
-    let events = RealtimeEvents {
+    let mut events = RealtimeEvents {
         service: SERVICE.to_owned(),
         persist: true,
         events: signals,
     };
+    tenant.redactor.apply(&mut events);
     accept_signals(app, &at, events).await.map_err(|_| Outage)?;
 
     // The overall sentiment, as the post-call forwarder sends it (−5..5, ×200): it also ends

@@ -43,7 +43,9 @@ pub const ANALYSES: &str = "AnalysesRun";
 pub const LIVE_DELIVERIES: &str = "LiveDeliveries";
 /// Bus event to post on a console.
 pub const PUSH_DELAY: &str = "PushDelay";
-/// Contact Lens records, by `Outcome` (the Contact Lens issue records them).
+/// Contact Lens segment stream records, by `Outcome`: `stored`, `skipped` (unreadable, another
+/// channel), `dropped` (an instance mapped to no tenant), `retried` (reported as batch item
+/// failures).
 pub const CONTACT_LENS_RECORDS: &str = "ContactLensRecords";
 /// Requests per tenant, by `Tenant`: only with `METRICS_TENANT_DIMENSION=true`.
 pub const TENANT_REQUESTS: &str = "TenantRequests";
@@ -166,6 +168,20 @@ pub fn live_deliveries(delivered: usize, gone: usize, failed: usize) {
     for (outcome, n) in [("delivered", delivered), ("gone", gone), ("failed", failed)] {
         if n > 0 {
             metrics::counter!(LIVE_DELIVERIES, "Outcome" => outcome).increment(n as u64);
+        }
+    }
+}
+
+/// Contact Lens records of one batch by outcome (see [`CONTACT_LENS_RECORDS`]).
+pub fn contact_lens_records(stored: usize, skipped: usize, dropped: usize, retried: usize) {
+    for (outcome, n) in [
+        ("stored", stored),
+        ("skipped", skipped),
+        ("dropped", dropped),
+        ("retried", retried),
+    ] {
+        if n > 0 {
+            metrics::counter!(CONTACT_LENS_RECORDS, "Outcome" => outcome).increment(n as u64);
         }
     }
 }
