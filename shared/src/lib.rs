@@ -11,6 +11,7 @@ pub mod aws_sdk;
 pub mod bus;
 pub mod clock;
 pub mod contact_flow;
+pub mod erasure;
 pub mod error;
 pub mod format;
 pub mod intelligence;

@@ -178,10 +178,18 @@ impl Fixture {
         let admin = Admin {
             app: AdminApp {
                 store: tenant_store.clone(),
-                bus: EventBridgeBus::new(
-                    aws_sdk_eventbridge::Client::new(&app_sdk),
-                    &settings.event_bus_name,
-                    &settings.event_source,
+                bus: local_server::live::LivePublisher {
+                    bus: EventBridgeBus::new(
+                        aws_sdk_eventbridge::Client::new(&app_sdk),
+                        &settings.event_bus_name,
+                        &settings.event_source,
+                    ),
+                    live: live.clone(),
+                },
+                conversations: shared::store::dynamo::DynamoStore::new(
+                    aws_sdk_dynamodb::Client::new(&app_sdk),
+                    &settings.table_name,
+                    settings.retention_days,
                 ),
             },
             token: ADMIN_TOKEN.to_owned(),

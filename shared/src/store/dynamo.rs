@@ -29,11 +29,23 @@ use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 /// `BatchWriteItem` takes at most 25 requests.
 const BATCH_WRITE_LIMIT: usize = 25;
 
+/// The tenant directory a store reads retention from (its cache is not worth a `Debug`).
+#[derive(Clone)]
+struct TenantRetention(crate::tenants::Tenants);
+
+impl std::fmt::Debug for TenantRetention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TenantRetention")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: OnFirstUse<Client>,
     table: String,
     retention_secs: u64,
+    /// Where a tenant's own `retentionDays` is read (its cache); `None`: `retention_secs` for all.
+    tenants: Option<TenantRetention>,
     backoff: Backoff,
 }
 
@@ -48,7 +60,38 @@ impl DynamoStore {
             client: client.into(),
             table: table.into(),
             retention_secs: u64::from(retention_days) * 86_400,
+            tenants: None,
             backoff: Backoff::default(),
+        }
+    }
+
+    /// Items written for a tenant expire after its `retentionDays` (CONTRACT §8), read through
+    /// `tenants` (the cache the request was admitted through: no extra read), else after the
+    /// stack's retention.
+    pub fn with_tenant_retention(mut self, tenants: crate::tenants::Tenants) -> Self {
+        self.tenants = Some(TenantRetention(tenants));
+        self
+    }
+
+    /// The stack's retention (`RETENTION_DAYS`), in seconds.
+    pub(crate) fn retention_secs_of_stack(&self) -> u64 {
+        self.retention_secs
+    }
+
+    /// Seconds until what is written now for `org` expires.
+    pub(crate) async fn retention_secs_of(&self, org: &OrgId) -> u64 {
+        let Some(TenantRetention(tenants)) = &self.tenants else {
+            return self.retention_secs;
+        };
+        match tenants.get(org.as_str()).await {
+            Ok(Some(tenant)) => tenant
+                .retention_days
+                .map_or(self.retention_secs, |days| u64::from(days) * 86_400),
+            Ok(None) => self.retention_secs,
+            Err(_) => {
+                tracing::warn!("tenant unreadable: the stack's retention applies");
+                self.retention_secs
+            }
         }
     }
 
@@ -63,10 +106,6 @@ impl DynamoStore {
 
     pub(crate) fn client(&self) -> &Client {
         self.client.get()
-    }
-
-    pub(super) fn retention_secs(&self) -> u64 {
-        self.retention_secs
     }
 
     /// Writes every request, 25 at a time, re-sending `UnprocessedItems` with backoff until they
@@ -190,7 +229,7 @@ impl DynamoStore {
 
 impl TelephonyStore for DynamoStore {
     async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<(), StoreError> {
-        let expires_at = batch.received_at + self.retention_secs;
+        let expires_at = batch.received_at + self.retention_secs_of(batch.org).await;
         let pk = conversation_pk(batch.org, batch.conversation);
         let events = std::mem::take(&mut batch.events);
         let items = events.into_iter().map(|event| {
@@ -203,13 +242,20 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
-        let items = batches.iter().flat_map(|batch| {
-            let expires_at = batch.received_at + self.retention_secs;
-            batch.messages.iter().map(move |m| {
-                let item = MessageItem::new(batch, m, expires_at);
-                (format!("{}\n{}", item.pk, item.sk), item)
-            })
-        });
+        let mut retention = Vec::with_capacity(batches.len());
+        for batch in batches {
+            retention.push(self.retention_secs_of(batch.org).await);
+        }
+        let items = batches
+            .iter()
+            .zip(retention)
+            .flat_map(|(batch, retention)| {
+                let expires_at = batch.received_at + retention;
+                batch.messages.iter().map(move |m| {
+                    let item = MessageItem::new(batch, m, expires_at);
+                    (format!("{}\n{}", item.pk, item.sk), item)
+                })
+            });
         self.batch_write(put_requests(items)?).await?;
         // Each conversation written to, once (bulk transcripts span conversations).
         let mut touched: Vec<(&OrgId, &ConversationKey)> = Vec::new();
@@ -224,7 +270,7 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {
-        let expires_at = batch.received_at + self.retention_secs;
+        let expires_at = batch.received_at + self.retention_secs_of(batch.org).await;
         let items = batch.events.iter().map(|event| {
             let item = PostCallItem::new(&batch, event, expires_at);
             (item.sk.clone(), item)
@@ -258,14 +304,20 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn create_voice_call(&self, leg: NewLeg<'_>) -> Result<Created, StoreError> {
-        let expires_at = leg.now + self.retention_secs;
+        let expires_at = leg.now + self.retention_secs_of(leg.org).await;
         let items = VoiceCallItems::new(&leg, expires_at);
         let mut transaction = self
             .client()
             .transact_write_items()
             .transact_items(self.conditional_put(attributes(items.vendor_key)?, true))
             .transact_items(self.conditional_put(attributes(items.record)?, true))
-            .transact_items(self.conditional_put(attributes(items.leg)?, false));
+            .transact_items(self.conditional_put(attributes(items.leg)?, false))
+            // Never into a conversation being (or just) erased: see `crate::erasure`.
+            .transact_items(crate::erasure::head_not_erased(
+                self.table(),
+                conversation_pk(leg.org, leg.conversation),
+                leg.now,
+            ));
         let key = leg.call.vendor_call_key.as_str();
         if key != leg.conversation.as_str() {
             // A transfer leg: what was sent with its own key lives in its own partition, read
@@ -382,7 +434,8 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn put_routing(&self, batch: RoutingBatch<'_>, identity: &str) -> Result<(), StoreError> {
-        let item = RoutingItem::new(&batch, identity, batch.received_at + self.retention_secs);
+        let retention = self.retention_secs_of(batch.org).await;
+        let item = RoutingItem::new(&batch, identity, batch.received_at + retention);
         self.client()
             .put_item()
             .table_name(&self.table)
@@ -414,28 +467,39 @@ impl DynamoStore {
         self.query_items(pk, None).await
     }
 
-    /// The conversation data of one conversation partition: every item after its `HEAD` (so
-    /// neither the head nor a stored analysis is read along).
+    /// The conversation data of one conversation partition: its `HEAD` and every item after it
+    /// (never a stored analysis). A partition whose head says an erasure is under way reads as
+    /// empty: nothing half-erased is ever answered (see `crate::erasure`).
     async fn query_data(
         &self,
         pk: String,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        self.query_items(pk, Some(super::analysis::HEAD_SK)).await
+        let mut items = self.query_items(pk, Some(super::analysis::HEAD_SK)).await?;
+        if items.first().is_some_and(crate::erasure::is_erasing) {
+            return Ok(Vec::new());
+        }
+        if let Some(erased_at) = items.first().and_then(crate::erasure::erased_at) {
+            // What a write refused by the erasure left (it began before the erasure ended):
+            // never part of the conversation; its retry rewrites it later.
+            items.retain(|item| !crate::erasure::received_by(item, erased_at));
+        }
+        Ok(items)
     }
 
+    /// Every item of the partition from sort key `from` on (all of them for `None`).
     async fn query_items(
         &self,
         pk: String,
-        after: Option<&str>,
+        from: Option<&str>,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let query = self
             .client()
             .query()
             .table_name(&self.table)
             .expression_attribute_values(":pk", AttributeValue::S(pk));
-        let query = match after {
+        let query = match from {
             Some(sk) => query
-                .key_condition_expression("pk = :pk AND sk > :after")
+                .key_condition_expression("pk = :pk AND sk >= :after")
                 .expression_attribute_values(":after", AttributeValue::S(sk.to_owned())),
             None => query.key_condition_expression("pk = :pk"),
         };

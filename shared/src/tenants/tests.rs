@@ -19,7 +19,7 @@ use crate::clock::{now_secs, ManualClock};
 const ORG: &str = "00DHs00000Kmpyr";
 
 struct World {
-    admin: AdminApp<MemoryTenants, MemoryBus>,
+    admin: AdminApp<MemoryTenants, MemoryBus, crate::store::memory::MemoryStore>,
     tenants: Tenants,
     clock: Arc<ManualClock>,
 }
@@ -32,6 +32,7 @@ fn world() -> World {
         admin: AdminApp {
             store,
             bus: MemoryBus::default(),
+            conversations: crate::store::memory::MemoryStore::new(90),
         },
         clock,
     }
@@ -411,11 +412,7 @@ async fn connect_instances_map_to_one_tenant() {
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    let org = w
-        .tenants
-        .connect_tenant(Some(arn))
-        .await
-        .unwrap();
+    let org = w.tenants.connect_tenant(Some(arn)).await.unwrap();
     assert_eq!(org.map(|o| o.as_str().to_owned()).as_deref(), Some(ORG));
     assert_eq!(
         w.tenants
