@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use testkit::fault_proxy::{Fault, FaultProxy};
 use testkit::fixture::{json_of, ADMIN_TOKEN};
 use testkit::keys::Signer;
+use testkit::live::LiveClient;
 use testkit::process::shared_moto;
 use testkit::realtime::{body_of, category, events_path, fresh_key};
 use testkit::telephony::{
@@ -456,4 +457,61 @@ async fn a_legal_hold_blocks_erasure_and_expiry_until_released() {
     for change in ["holdPlaced", "holdReleased", "conversationErased"] {
         assert!(changes.iter().any(|c| c == change), "{change}: {changes:?}");
     }
+}
+
+#[tokio::test]
+async fn live_subscribers_are_told_erased_and_dropped() {
+    let fx = Fixture::new().await;
+    let key = fresh_key();
+    let id = fx.record_call(Signer::Writer, &inbound_call(&key)).await;
+    let line = message("l-1", 0, 5, "Hello", "END_USER");
+    assert_eq!(
+        post(&fx, Signer::Writer, &messages_path(&key), &line).await,
+        202
+    );
+    let mut by_key = LiveClient::connect(&fx).await;
+    by_key
+        .subscribed(&fx.keys.token(Signer::Reader), &key)
+        .await;
+    let mut by_id = LiveClient::connect(&fx).await;
+    by_id.subscribed(&fx.keys.token(Signer::Reader), &id).await;
+    let live_items = |items: &[Value]| {
+        items
+            .iter()
+            .filter(|i| {
+                let pk = i["pk"].as_str().unwrap_or_default();
+                pk == format!("{ORG_A}#LIVE#{key}")
+                    || (pk.starts_with("LIVECONN#") && i["subPk"] == format!("{ORG_A}#LIVE#{key}"))
+            })
+            .count()
+    };
+    assert_eq!(
+        live_items(&scan(&fx).await),
+        4,
+        "two subscriptions and their index items"
+    );
+
+    assert_eq!(erase(&fx, ORG_A, &key).await.0, 200);
+    for client in [&mut by_key, &mut by_id] {
+        assert_eq!(client.recv().await, json!({"type": "erased"}));
+    }
+    // Dropped: no subscription item is left, and a later write to the key is not pushed.
+    let mut left = usize::MAX;
+    for _ in 0..50 {
+        left = live_items(&scan(&fx).await);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(left, 0, "subscriptions dropped");
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let again = message("l-2", 0, 5, "A new call", "END_USER");
+    assert_eq!(
+        post(&fx, Signer::Writer, &messages_path(&key), &again).await,
+        202
+    );
+    by_key
+        .assert_quiet(std::time::Duration::from_millis(500))
+        .await;
 }
