@@ -425,11 +425,17 @@ impl Fixture {
 }
 
 /// The items post-call analysis keeps in a conversation partition beside its data: the `HEAD`
-/// and the analysis record (`shared::store::analysis`). Read by the analysis tests themselves.
+/// and the analysis record (`shared::store::analysis`), and the participant index entries that
+/// erasure keeps (`shared::erasure::index`). Read by the analysis and erasure tests themselves.
 pub fn is_bookkeeping(item: &Value) -> bool {
     use shared::store::analysis::{ANALYSIS_ITEM, ANALYSIS_PART_ITEM, HEAD_ITEM};
-    [HEAD_ITEM, ANALYSIS_ITEM, ANALYSIS_PART_ITEM]
-        .contains(&item["itemType"].as_str().unwrap_or_default())
+    [
+        HEAD_ITEM,
+        ANALYSIS_ITEM,
+        ANALYSIS_PART_ITEM,
+        shared::erasure::index::PARTICIPANT_ITEM,
+    ]
+    .contains(&item["itemType"].as_str().unwrap_or_default())
 }
 
 /// An item as JSON. Binary attributes (a stored analysis's compressed outputs) have no JSON

@@ -13,6 +13,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::jobs::{advance, ErasureJobs, Job, Step, SLICE};
 use super::{ConversationEraser, ErasureError};
 use crate::bus::{BusEvent, EventPublisher, ERASED_DETAIL_TYPE};
 use crate::clock::now_millis;
@@ -98,38 +99,193 @@ where
     T: TenantAdminStore,
 {
     let record_id = record_of(segment)?;
-    let now = now_millis() / 1000;
-    let erasure = eraser
-        .erase(org, &record_id, now)
+    let items = erase_one(eraser, bus, audits, org, &record_id, by, None)
         .await
         .map_err(|e| refusal(e, &record_id))?;
+    Ok(json!({ "erased": { "conversations": 1, "items": items } }))
+}
+
+/// The erasure of one conversation, as the route and participant jobs (`job`) make it.
+async fn erase_one<E, B, T>(
+    eraser: &E,
+    bus: &B,
+    audits: &T,
+    org: &OrgId,
+    record_id: &str,
+    by: &str,
+    job: Option<&str>,
+) -> Result<u64, ErasureError>
+where
+    E: ConversationEraser,
+    B: EventPublisher,
+    T: TenantAdminStore,
+{
+    let now = now_millis() / 1000;
+    let erasure = eraser.erase(org, record_id, now).await?;
+    let unavailable = || ErasureError::Store(crate::store::StoreError::Unavailable);
     // Audited and announced before the last step: a failure of either is a 503 whose retry
     // finds the conversation still marked and carries on.
-    audit(
-        audits,
-        bus,
-        org,
-        by,
-        "conversationErased",
-        json!({ "recordId": record_id, "conversationKey": erasure.conversation.as_str() }),
-    )
-    .await?;
+    let mut detail =
+        json!({ "recordId": record_id, "conversationKey": erasure.conversation.as_str() });
+    if let Some(job) = job {
+        detail["erasureId"] = json!(job);
+    }
+    audit(audits, bus, org, by, "conversationErased", detail)
+        .await
+        .map_err(|_| unavailable())?;
     let detail = ErasedDetail {
         tenant: org.as_str(),
         conversation_key: erasure.conversation.as_str(),
         // What the last step deletes too: the vendor keys and the voice call records.
         items: erasure.items + (erasure.vendor_keys.len() + erasure.voice_calls.len()) as u64,
     };
-    let event = BusEvent::new(ERASED_DETAIL_TYPE, &detail).map_err(|_| ApiError::Unavailable)?;
-    bus.publish(vec![event])
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
-    let items = eraser
-        .finish(org, &erasure, now)
-        .await
-        .map_err(|e| refusal(e, &record_id))?;
+    let event = BusEvent::new(ERASED_DETAIL_TYPE, &detail).map_err(|_| unavailable())?;
+    bus.publish(vec![event]).await.map_err(|_| unavailable())?;
+    let items = eraser.finish(org, &erasure, now).await?;
     tracing::info!(tenant = %org, items, by, "conversation erased");
-    Ok(json!({ "erased": { "conversations": 1, "items": items } }))
+    Ok(items)
+}
+
+/// `POST …/erasures {"participant": …}`: a job erasing every conversation of the org the
+/// participant appears in; its first slice runs now. `202` `{erasureId, status, …}`.
+pub async fn start_participant<E, B, T>(
+    eraser: &E,
+    bus: &B,
+    audits: &T,
+    org: &OrgId,
+    body: &Value,
+    by: &str,
+) -> Result<Value, ApiError>
+where
+    E: ConversationEraser + ErasureJobs,
+    B: EventPublisher,
+    T: TenantAdminStore,
+{
+    let participant = body
+        .get("participant")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && p.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "participant",
+                "must be a phone number or participant key (1 to 255 characters)",
+            )
+        })?;
+    if let Some(other) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != "participant"))
+    {
+        return Err(ApiError::invalid(
+            other.chars().take(64).collect::<String>(),
+            "is not a field of an erasure (participant)",
+        ));
+    }
+    let job = Job::new(org, participant, by, now_millis() / 1000);
+    if !eraser
+        .save_job(&job, None)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+    {
+        return Err(ApiError::Unavailable);
+    }
+    // Audited by its id: the participant is in no audit item, log or answer.
+    audit(
+        audits,
+        bus,
+        org,
+        by,
+        "participantErasureStarted",
+        json!({ "erasureId": job.erasure_id }),
+    )
+    .await?;
+    let job = run(eraser, bus, audits, job, by).await;
+    Ok(status_of(&job))
+}
+
+/// `GET …/erasures/{erasureId}`: the job's state, after one more slice of its work.
+pub async fn participant_status<E, B, T>(
+    eraser: &E,
+    bus: &B,
+    audits: &T,
+    org: &OrgId,
+    id: &str,
+    by: &str,
+) -> Result<Value, ApiError>
+where
+    E: ConversationEraser + ErasureJobs,
+    B: EventPublisher,
+    T: TenantAdminStore,
+{
+    let unknown = || ApiError::NotFound(format!("No erasure {id} of this tenant"));
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(unknown());
+    }
+    let job = eraser
+        .job(org, id)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+        .ok_or_else(unknown)?;
+    let job = if job.is_done() {
+        job
+    } else {
+        run(eraser, bus, audits, job, by).await
+    };
+    Ok(status_of(&job))
+}
+
+/// One slice of a job; a failure is logged and left to the next call.
+async fn run<E, B, T>(eraser: &E, bus: &B, audits: &T, job: Job, by: &str) -> Job
+where
+    E: ConversationEraser + ErasureJobs,
+    B: EventPublisher,
+    T: TenantAdminStore,
+{
+    let org = OrgId::new(job.org_id.clone());
+    let id = job.erasure_id.clone();
+    let was_done = job.is_done();
+    let before = job.clone();
+    let outcome = advance(eraser, job, SLICE, |conversation| {
+        let (org, id) = (&org, &id);
+        async move {
+            match erase_one(eraser, bus, audits, org, &conversation, by, Some(id)).await {
+                Ok(items) => Ok(Step::Erased(items)),
+                Err(ErasureError::LegalHold) => Ok(Step::Held),
+                Err(ErasureError::NotFound) => Ok(Step::Gone),
+                Err(ErasureError::Erasing) => Ok(Step::Gone),
+                Err(ErasureError::Store(e)) => Err(e),
+            }
+        }
+    })
+    .await;
+    let job = match outcome {
+        Ok(job) => job,
+        Err(_) => {
+            tracing::warn!(erasure = %id, "participant erasure interrupted; the next status call resumes it");
+            eraser.job(&org, &id).await.ok().flatten().unwrap_or(before)
+        }
+    };
+    if job.is_done() && !was_done {
+        let detail = json!({ "erasureId": id, "conversations": job.conversations,
+            "items": job.items, "held": job.held });
+        if audit(audits, bus, &org, by, "participantErasureDone", detail)
+            .await
+            .is_err()
+        {
+            tracing::error!(erasure = %id, "the end of a participant erasure was not audited");
+        }
+    }
+    job
+}
+
+fn status_of(job: &Job) -> Value {
+    json!({
+        "erasureId": job.erasure_id,
+        "status": job.status,
+        "conversations": job.conversations,
+        "items": job.items,
+        "held": job.held,
+    })
 }
 
 /// Places or releases a legal hold on the conversation `record_id` names.

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::{
 };
 use futures::stream::{self, StreamExt};
 
+use super::index::{participant_hash, participant_pk};
 use super::{
     ConversationEraser, Erasure, ErasureError, Held, ERASED_AT, ERASING, HELD_EXPIRES_AT, HOLD,
     TOMBSTONE_SECS,
@@ -15,7 +16,7 @@ use super::{
 use crate::model::{ConversationKey, OrgId};
 use crate::store::analysis::{HEAD_ITEM, HEAD_SK};
 use crate::store::dynamo::{unavailable, DynamoStore};
-use crate::store::items::{conversation_pk, vendor_key_pk, voice_call_pk, LEG_ITEM};
+use crate::store::items::{conversation_pk, vendor_key_pk, voice_call_pk, LEG_ITEM, MESSAGE_ITEM};
 use crate::store::{ConversationReader, StoreError};
 
 type Item = HashMap<String, AttributeValue>;
@@ -24,6 +25,8 @@ type Item = HashMap<String, AttributeValue>;
 const ERASURE_OF: &str = "erasureOf";
 /// On the conversation's head, while erased: its legs, `voiceCallId#vendorCallKey` each.
 const ERASURE_LEGS: &str = "erasureLegs";
+/// On the conversation's head, while erased: the participants' index hashes.
+const ERASURE_PARTICIPANTS: &str = "erasureParticipants";
 /// On the conversation's head, while erased: the items deleted so far.
 const ERASED_ITEMS: &str = "erasedItems";
 /// A transaction holds at most 100 actions.
@@ -41,6 +44,19 @@ fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Some(v),
         _ => None,
+    }
+}
+
+fn strings(item: &Item, name: &str) -> Vec<String> {
+    match item.get(name) {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .filter_map(|v| match v {
+                AttributeValue::S(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -101,10 +117,6 @@ impl ErasedLeg {
                 .collect(),
             _ => Vec::new(),
         }
-    }
-
-    fn attribute(&self) -> AttributeValue {
-        s(format!("{}#{}", self.voice_call_id, self.vendor_call_key))
     }
 }
 
@@ -246,20 +258,44 @@ impl DynamoStore {
     }
 
     async fn remember_legs(&self, pk: &str, legs: &[ErasedLeg]) -> Result<(), StoreError> {
+        let legs: Vec<String> = legs
+            .iter()
+            .map(|l| format!("{}#{}", l.voice_call_id, l.vendor_call_key))
+            .collect();
+        self.remember(pk, ERASURE_LEGS, &legs).await
+    }
+
+    /// Keeps a list on the head of an erasure under way.
+    async fn remember(&self, pk: &str, name: &str, values: &[String]) -> Result<(), StoreError> {
         self.client()
             .update_item()
             .table_name(self.table())
             .key("pk", s(pk))
             .key("sk", s(HEAD_SK))
-            .update_expression(format!("SET {ERASURE_LEGS} = :legs"))
+            .update_expression("SET #list = :list")
+            .expression_attribute_names("#list", name)
             .expression_attribute_values(
-                ":legs",
-                AttributeValue::L(legs.iter().map(ErasedLeg::attribute).collect()),
+                ":list",
+                AttributeValue::L(values.iter().map(|v| s(v.clone())).collect()),
             )
             .send()
             .await
             .map_err(|e| unavailable("UpdateItem", e))?;
         Ok(())
+    }
+
+    async fn get_item(&self, pk: String, sk: &str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        Ok(output.item)
     }
 
     /// The keys of every item a hold changes: every item of every partition of the
@@ -367,6 +403,57 @@ impl ConversationEraser for DynamoStore {
                     .await?;
             }
         }
+        // Who took part, for the participant index (remembered: the retry of a crash after the
+        // transcript's deletion still knows).
+        let mut participants = head
+            .as_ref()
+            .map(|h| strings(h, ERASURE_PARTICIPANTS))
+            .unwrap_or_default();
+        let known = participants.len();
+        let mut add = |participant: &str| {
+            let participant = participant.trim();
+            if !participant.is_empty() {
+                let hash = participant_hash(participant);
+                if !participants.contains(&hash) {
+                    participants.push(hash);
+                }
+            }
+        };
+        for key in &partitions {
+            let part_pk = conversation_pk(org, &ConversationKey::stored(key.clone()));
+            for item in self.query_partition(part_pk).await? {
+                if text(&item, "itemType") == Some(MESSAGE_ITEM) {
+                    if let Some(p) = text(&item, "participantId") {
+                        add(p);
+                    }
+                }
+            }
+        }
+        for leg in &legs {
+            let Some(id) = crate::model::VoiceCallId::parse(&leg.voice_call_id) else {
+                continue;
+            };
+            if let Some(record) = self.get_item(voice_call_pk(org, &id), "VC").await? {
+                for field in ["from", "to"] {
+                    if let Some(p) = text(&record, field) {
+                        add(p);
+                    }
+                }
+                if let Some(AttributeValue::L(list)) = record.get("participants") {
+                    for p in list {
+                        if let AttributeValue::M(p) = p {
+                            if let Some(key) = text(p, "participantKey") {
+                                add(key);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if participants.len() != known {
+            self.remember(&pk, ERASURE_PARTICIPANTS, &participants)
+                .await?;
+        }
         let mut items = head.as_ref().map_or(0, |h| number(h, ERASED_ITEMS));
         for key in &partitions {
             let part_pk = conversation_pk(org, &ConversationKey::stored(key.clone()));
@@ -376,6 +463,17 @@ impl ConversationEraser for DynamoStore {
                 items += deleted;
             }
         }
+        // The participant index's entries of every partition.
+        let entries: Vec<WriteRequest> = participants
+            .iter()
+            .flat_map(|hash| {
+                partitions
+                    .iter()
+                    .map(move |key| delete_request(participant_pk(org, hash), key.clone()))
+            })
+            .collect();
+        items += entries.len() as u64;
+        self.batch_write(entries).await?;
         Ok(Erasure {
             conversation,
             partitions,

@@ -30,6 +30,8 @@
 
 pub mod admin;
 pub mod dynamo;
+pub mod index;
+pub mod jobs;
 pub mod memory;
 
 use std::collections::HashMap;

@@ -161,7 +161,7 @@ fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
         .build()
 }
 
-pub(super) fn attributes<T: Serialize>(
+pub(crate) fn attributes<T: Serialize>(
     item: T,
 ) -> Result<HashMap<String, AttributeValue>, StoreError> {
     to_item(item).map_err(|e| {
@@ -248,7 +248,7 @@ impl TelephonyStore for DynamoStore {
         }
         let items = batches
             .iter()
-            .zip(retention)
+            .zip(retention.iter().copied())
             .flat_map(|(batch, retention)| {
                 let expires_at = batch.received_at + retention;
                 batch.messages.iter().map(move |m| {
@@ -256,7 +256,21 @@ impl TelephonyStore for DynamoStore {
                     (format!("{}\n{}", item.pk, item.sk), item)
                 })
             });
-        self.batch_write(put_requests(items)?).await?;
+        let mut requests = put_requests(items)?;
+        // The participant index (`crate::erasure::index`): one entry per speaker and conversation.
+        let mut entries: HashMap<String, WriteRequest> = HashMap::new();
+        for (batch, retention) in batches.iter().zip(&retention) {
+            for m in batch.messages {
+                entries.extend(crate::erasure::index::entry_request(
+                    batch.org,
+                    &m.participant_id,
+                    batch.conversation,
+                    batch.received_at + retention,
+                ));
+            }
+        }
+        requests.extend(entries.into_values());
+        self.batch_write(requests).await?;
         // Each conversation written to, once (bulk transcripts span conversations).
         let mut touched: Vec<(&OrgId, &ConversationKey)> = Vec::new();
         for batch in batches.iter().filter(|b| !b.messages.is_empty()) {
@@ -318,6 +332,15 @@ impl TelephonyStore for DynamoStore {
                 conversation_pk(leg.org, leg.conversation),
                 leg.now,
             ));
+        for entry in crate::erasure::index::record_entries(
+            self.table(),
+            leg.org,
+            leg.conversation,
+            leg.call,
+            expires_at,
+        ) {
+            transaction = transaction.transact_items(entry);
+        }
         let key = leg.call.vendor_call_key.as_str();
         if key != leg.conversation.as_str() {
             // A transfer leg: what was sent with its own key lives in its own partition, read

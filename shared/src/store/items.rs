@@ -56,7 +56,7 @@ pub fn vendor_key_pk(org: &OrgId, key: &VendorCallKey) -> String {
     format!("{org}#VCK#{key}")
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {

@@ -29,6 +29,8 @@ pub(crate) struct Tables {
     token_ids: HashMap<String, u64>,
     /// Conversation partition keys under legal hold (CONTRACT §8).
     pub(crate) held: std::collections::HashSet<String>,
+    /// Participant erasure jobs (`crate::erasure::jobs`), as JSON, by partition key.
+    pub(crate) jobs: HashMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Default)]

@@ -15,6 +15,7 @@ use super::settings::{apply_settings, NewKey, MAX_KEYS};
 use super::store::{AuditEntry, SaveError, TenantAdminStore, TenantChange};
 use crate::bus::EventPublisher;
 use crate::clock::{now_millis, rfc3339};
+use crate::erasure::jobs::ErasureJobs;
 use crate::erasure::{self, ConversationEraser};
 use crate::error::ApiError;
 use crate::format::Format;
@@ -68,7 +69,7 @@ pub fn token_principal(headers: &HeaderMap, admin_token: &str) -> Option<Princip
 }
 
 /// Answers one admin request of an authorised `principal` (`None`: refused with `401`).
-pub async fn handle<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser>(
+pub async fn handle<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser + ErasureJobs>(
     app: &AdminApp<T, B, C>,
     request: Request<Bytes>,
     principal: Option<Principal>,
@@ -85,7 +86,7 @@ pub async fn handle<T: TenantAdminStore, B: EventPublisher, C: ConversationErase
     })
 }
 
-async fn route<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser>(
+async fn route<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser + ErasureJobs>(
     app: &AdminApp<T, B, C>,
     request: &Request<Bytes>,
     by: &Principal,
@@ -137,6 +138,42 @@ async fn route<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser>(
                     ok(StatusCode::OK, &body)
                 }
                 _ => allow("DELETE"),
+            }
+        }
+        ([org, "erasures"], _) => {
+            let org = OrgId::new(org_of(org)?);
+            match *method {
+                Method::POST => {
+                    let body = erasure::admin::start_participant(
+                        &app.conversations,
+                        &app.bus,
+                        &app.store,
+                        &org,
+                        &json_body(request)?,
+                        &by.0,
+                    )
+                    .await?;
+                    ok(StatusCode::ACCEPTED, &body)
+                }
+                _ => allow("POST"),
+            }
+        }
+        ([org, "erasures", id], _) => {
+            let org = OrgId::new(org_of(org)?);
+            match *method {
+                Method::GET => {
+                    let body = erasure::admin::participant_status(
+                        &app.conversations,
+                        &app.bus,
+                        &app.store,
+                        &org,
+                        id,
+                        &by.0,
+                    )
+                    .await?;
+                    ok(StatusCode::OK, &body)
+                }
+                _ => allow("GET"),
             }
         }
         ([org, "conversations", record, "hold"], _) => {
