@@ -33,6 +33,8 @@ const ERASED_ITEMS: &str = "erasedItems";
 const TRANSACTION_LIMIT: usize = 100;
 /// Query-and-delete passes over one partition.
 const DELETE_PASSES: usize = 4;
+/// `BatchWriteItem` deletes in flight at once.
+const DELETE_CONCURRENCY: usize = 8;
 /// Item updates of a hold in flight at once.
 const HOLD_CONCURRENCY: usize = 16;
 
@@ -227,7 +229,7 @@ impl DynamoStore {
         let mut deleted = 0;
         for _ in 0..DELETE_PASSES {
             let requests: Vec<WriteRequest> = self
-                .query_partition(pk.to_owned())
+                .query_projected(pk, None, "pk, sk")
                 .await?
                 .iter()
                 .filter(|i| !is_head(i))
@@ -238,9 +240,54 @@ impl DynamoStore {
                 return Ok(deleted);
             }
             deleted += requests.len() as u64;
-            self.batch_write(requests).await?;
+            self.delete_all(requests).await?;
         }
         Ok(deleted)
+    }
+
+    /// `BatchWriteItem` deletes, [`DELETE_CONCURRENCY`] chunks of 25 in flight at once.
+    async fn delete_all(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        let chunks: Vec<Vec<WriteRequest>> = requests.chunks(25).map(<[_]>::to_vec).collect();
+        let mut writes = stream::iter(chunks)
+            .map(|chunk| self.batch_write(chunk))
+            .buffer_unordered(DELETE_CONCURRENCY);
+        while let Some(result) = writes.next().await {
+            result?;
+        }
+        Ok(())
+    }
+
+    /// The items of a partition (those whose sort key begins with `prefix`, if given), with
+    /// only the `projection`'s attributes, page by page.
+    async fn query_projected(
+        &self,
+        pk: &str,
+        prefix: Option<&str>,
+        projection: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .expression_attribute_values(":pk", s(pk))
+            .projection_expression(projection)
+            .consistent_read(true);
+        let query = match prefix {
+            Some(prefix) => query
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", s(prefix)),
+            None => query.key_condition_expression("pk = :pk"),
+        };
+        let mut pages = query.into_paginator().send();
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            items.extend(
+                page.map_err(|e| unavailable("Query", e))?
+                    .items
+                    .unwrap_or_default(),
+            );
+        }
+        Ok(items)
     }
 
     async fn add_erased(&self, pk: &str, items: u64) -> Result<(), StoreError> {
@@ -384,7 +431,10 @@ impl ConversationEraser for DynamoStore {
         // Read after the mark: no leg can be created any more.
         let mut legs = head.as_ref().map(ErasedLeg::remembered).unwrap_or_default();
         let remembered = legs.len();
-        for item in self.query_partition(pk.clone()).await? {
+        for item in self
+            .query_projected(&pk, Some("LEG#"), "itemType, voiceCallId, vendorCallKey")
+            .await?
+        {
             if let Some(leg) = ErasedLeg::of_item(&item) {
                 if !legs.contains(&leg) {
                     legs.push(leg);
@@ -421,7 +471,10 @@ impl ConversationEraser for DynamoStore {
         };
         for key in &partitions {
             let part_pk = conversation_pk(org, &ConversationKey::stored(key.clone()));
-            for item in self.query_partition(part_pk).await? {
+            for item in self
+                .query_projected(&part_pk, Some("MSG#"), "itemType, participantId")
+                .await?
+            {
                 if text(&item, "itemType") == Some(MESSAGE_ITEM) {
                     if let Some(p) = text(&item, "participantId") {
                         add(p);
