@@ -34,6 +34,9 @@ pub mod index;
 pub mod jobs;
 pub mod memory;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 use std::future::Future;
 
