@@ -505,6 +505,9 @@ async fn live_subscribers_are_told_erased_and_dropped() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(left, 0, "subscriptions dropped");
+    let mut late = LiveClient::connect(&fx).await;
+    let answer = late.subscribe(&fx.keys.token(Signer::Reader), &key).await;
+    assert_eq!(answer["errorCode"], "NOT_FOUND", "{answer}");
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let again = message("l-2", 0, 5, "A new call", "END_USER");
     assert_eq!(

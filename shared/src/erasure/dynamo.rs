@@ -225,12 +225,38 @@ impl DynamoStore {
     /// nothing (what a refused write left while the erasure ran is deleted by the next pass),
     /// or [`DELETE_PASSES`] passes: what refused writes keep leaving is never read (it was
     /// received before `erasedAt`).
-    async fn delete_partition(&self, pk: &str) -> Result<u64, StoreError> {
+    ///
+    /// `speakers`: the conversation head's key and its remembered participant hashes, to which
+    /// the transcript's speakers are added (and remembered) before their entries are deleted.
+    async fn delete_partition(
+        &self,
+        pk: &str,
+        mut speakers: Option<(&str, &mut Vec<String>)>,
+    ) -> Result<u64, StoreError> {
         let mut deleted = 0;
         for _ in 0..DELETE_PASSES {
-            let requests: Vec<WriteRequest> = self
-                .query_projected(pk, None, "pk, sk")
-                .await?
+            let found = self
+                .query_projected(pk, None, "pk, sk, itemType, participantId")
+                .await?;
+            if let Some((head, known)) = speakers.as_mut() {
+                let before = known.len();
+                for item in &found {
+                    if text(item, "itemType") != Some(MESSAGE_ITEM) {
+                        continue;
+                    }
+                    let Some(p) = text(item, "participantId").map(str::trim) else {
+                        continue;
+                    };
+                    let hash = participant_hash(p);
+                    if !p.is_empty() && !known.contains(&hash) {
+                        known.push(hash);
+                    }
+                }
+                if known.len() != before {
+                    self.remember(head, ERASURE_PARTICIPANTS, known).await?;
+                }
+            }
+            let requests: Vec<WriteRequest> = found
                 .iter()
                 .filter(|i| !is_head(i))
                 .filter_map(key_of)
@@ -469,19 +495,6 @@ impl ConversationEraser for DynamoStore {
                 }
             }
         };
-        for key in &partitions {
-            let part_pk = conversation_pk(org, &ConversationKey::stored(key.clone()));
-            for item in self
-                .query_projected(&part_pk, Some("MSG#"), "itemType, participantId")
-                .await?
-            {
-                if text(&item, "itemType") == Some(MESSAGE_ITEM) {
-                    if let Some(p) = text(&item, "participantId") {
-                        add(p);
-                    }
-                }
-            }
-        }
         for leg in &legs {
             let Some(id) = crate::model::VoiceCallId::parse(&leg.voice_call_id) else {
                 continue;
@@ -510,7 +523,9 @@ impl ConversationEraser for DynamoStore {
         let mut items = head.as_ref().map_or(0, |h| number(h, ERASED_ITEMS));
         for key in &partitions {
             let part_pk = conversation_pk(org, &ConversationKey::stored(key.clone()));
-            let deleted = self.delete_partition(&part_pk).await?;
+            let deleted = self
+                .delete_partition(&part_pk, Some((&pk, &mut participants)))
+                .await?;
             if deleted > 0 {
                 self.add_erased(&pk, deleted).await?;
                 items += deleted;
@@ -601,7 +616,7 @@ impl ConversationEraser for DynamoStore {
         // An analysis that read the conversation before the mark may have stored its record
         // since the last pass.
         let late = self
-            .delete_partition(&conversation_pk(org, &erasure.conversation))
+            .delete_partition(&conversation_pk(org, &erasure.conversation), None)
             .await?;
         Ok(erasure.items + records + late)
     }

@@ -598,7 +598,7 @@ impl ConversationReader for DynamoStore {
         Ok(Some(ConversationKey::stored(conversation)))
     }
 
-    /// One item of the conversation's partition is enough: a single Query with `Limit` 1.
+    /// One item of the conversation's partition besides its head is enough: a single Query.
     async fn has_conversation(
         &self,
         org: &OrgId,
@@ -613,13 +613,17 @@ impl ConversationReader for DynamoStore {
                 ":pk",
                 AttributeValue::S(conversation_pk(org, conversation)),
             )
-            .projection_expression("pk")
-            .limit(1)
+            .projection_expression("sk")
+            // The head sorts before every data item: two items tell a partition that holds
+            // data from one holding only a head (an erased conversation's tombstone).
+            .limit(2)
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| unavailable("Query", e))?;
-        Ok(output.count() > 0)
+        Ok(output.items().iter().any(|i| {
+            !matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk == super::analysis::HEAD_SK)
+        }))
     }
 
     /// The conversation's partition, and the partition of every transfer leg's own key (what
