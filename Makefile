@@ -14,6 +14,7 @@ test:
 bench:
 	cargo bench -p shared
 	cargo bench -p local-server --bench live
+	cargo bench -p local-server --bench erasure
 	scripts/coldstart.sh
 
 # The coverage-guided fuzz targets (fuzz/, cargo-fuzz + libFuzzer on a nightly toolchain it

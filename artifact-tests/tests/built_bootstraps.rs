@@ -650,6 +650,7 @@ async fn built_admin_api_administers_tenants_for_iam_callers_only() {
     let fx = Fixture::new().await;
     let lambda = start_arm64(&built, &fx);
     testkit::admin::check_admin_function(&lambda, &fx).await;
+    testkit::admin::check_erasure_function(&lambda, &fx).await;
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ use shared::bus::eventbridge::EventBridgeBus;
 use shared::bus::EventPublisher;
 use shared::error::ApiError;
 use shared::format::{Format, MAX_BODY_BYTES};
+use shared::store::dynamo::DynamoStore;
 use shared::store::ConversationReader;
 use shared::tenants::admin::{self, AdminApp};
 use shared::tenants::dynamo::DynamoTenants;
@@ -47,7 +48,7 @@ pub struct Services<S, B, R> {
 /// The admin API as `make run` serves it: the tenants table and the bus, and the token that
 /// stands in for AWS_IAM authorization (CONTRACT §7).
 pub struct Admin {
-    pub app: AdminApp<DynamoTenants, EventBridgeBus>,
+    pub app: AdminApp<DynamoTenants, live::LivePublisher<EventBridgeBus>, DynamoStore>,
     pub token: String,
 }
 

@@ -137,10 +137,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let admin = Admin {
         app: AdminApp {
             store: tenant_store.clone(),
-            bus: EventBridgeBus::new(
-                OnFirstUse::of(&sdk, aws_sdk_eventbridge::Client::new),
-                &settings.event_bus_name,
-                &settings.event_source,
+            // Through the live channel, as the bus's rule feeds live-deliver in AWS (erasures).
+            bus: local_server::live::LivePublisher {
+                bus: EventBridgeBus::new(
+                    OnFirstUse::of(&sdk, aws_sdk_eventbridge::Client::new),
+                    &settings.event_bus_name,
+                    &settings.event_source,
+                ),
+                live: live.clone(),
+            },
+            conversations: shared::store::dynamo::DynamoStore::new(
+                OnFirstUse::of(&sdk, aws_sdk_dynamodb::Client::new),
+                &settings.table_name,
+                settings.retention_days,
             ),
         },
         token: admin_token(&dev_dir)?,

@@ -94,7 +94,8 @@ impl AwsApp {
             OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
             &settings.table_name,
             settings.retention_days,
-        );
+        )
+        .with_tenant_retention(tenants.clone());
         let bus = EventBridgeBus::new(
             OnFirstUse::of(sdk, aws_sdk_eventbridge::Client::new),
             &settings.event_bus_name,

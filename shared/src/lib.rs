@@ -12,6 +12,7 @@ pub mod bus;
 pub mod clock;
 pub mod contact_flow;
 pub mod contact_lens;
+pub mod erasure;
 pub mod error;
 pub mod format;
 pub mod intelligence;

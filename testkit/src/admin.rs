@@ -120,3 +120,68 @@ pub async fn check_admin_function(rie: &Rie, fx: &Fixture) {
         "no key material on the bus"
     );
 }
+
+/// Erasure and legal hold through the function (CONTRACT §8): a call recorded through the
+/// fixture's local server is held (`409 LEGAL_HOLD` on erasure), released and erased; then the
+/// action answers it NOT_FOUND and `ConversationErased` is on the bus.
+pub async fn check_erasure_function(rie: &Rie, fx: &Fixture) {
+    use crate::keys::Signer;
+    let key = crate::realtime::fresh_key();
+    let id = fx
+        .record_call(Signer::Writer, &crate::telephony::inbound_call(&key))
+        .await;
+    let line = crate::telephony::message("e-1", 0, 5, "Hello", "END_USER");
+    let answer = fx
+        .post_json_as(
+            Signer::Writer,
+            &crate::telephony::messages_path(&key),
+            &line,
+        )
+        .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let conversation = format!("/admin/v1/tenants/{}/conversations", crate::ORG_A);
+    let hold = |on: bool| {
+        event(
+            "PUT",
+            &format!("{conversation}/{id}/hold"),
+            Some(&json!({ "hold": on })),
+        )
+    };
+    let held = rie.invoke(&hold(true)).await;
+    assert_eq!(held["statusCode"], 200, "{held}");
+    let erase = event("DELETE", &format!("{conversation}/{key}"), None);
+    let refused = rie.invoke(&erase).await;
+    assert_eq!(refused["statusCode"], 409, "{refused}");
+    assert_eq!(body_of(&refused)[0]["errorCode"], "LEGAL_HOLD");
+    let released = rie.invoke(&hold(false)).await;
+    assert_eq!(released["statusCode"], 200, "{released}");
+    let erased = rie.invoke(&erase).await;
+    assert_eq!(erased["statusCode"], 200, "{erased}");
+    assert_eq!(body_of(&erased)["erased"]["conversations"], 1);
+    assert!(
+        body_of(&erased)["erased"]["items"].as_u64().unwrap_or(0) >= 4,
+        "{erased}"
+    );
+    let again = rie.invoke(&erase).await;
+    assert_eq!(again["statusCode"], 404, "{again}");
+
+    let result = fx
+        .intelligence_results(Signer::Reader, &[&id])
+        .await
+        .remove(0);
+    assert_eq!(result["errors"][0]["statusCode"], "NOT_FOUND", "{result}");
+    let mut erasures = Vec::new();
+    for _ in 0..50 {
+        erasures.extend(
+            fx.published_events()
+                .await
+                .into_iter()
+                .filter(|(t, d)| t == "ConversationErased" && d["conversationKey"] == key.as_str()),
+        );
+        if !erasures.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(erasures.len(), 1, "ConversationErased published once");
+}

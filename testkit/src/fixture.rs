@@ -190,10 +190,18 @@ impl Fixture {
         let admin = Admin {
             app: AdminApp {
                 store: tenant_store.clone(),
-                bus: EventBridgeBus::new(
-                    aws_sdk_eventbridge::Client::new(&app_sdk),
-                    &settings.event_bus_name,
-                    &settings.event_source,
+                bus: local_server::live::LivePublisher {
+                    bus: EventBridgeBus::new(
+                        aws_sdk_eventbridge::Client::new(&app_sdk),
+                        &settings.event_bus_name,
+                        &settings.event_source,
+                    ),
+                    live: live.clone(),
+                },
+                conversations: shared::store::dynamo::DynamoStore::new(
+                    aws_sdk_dynamodb::Client::new(&app_sdk),
+                    &settings.table_name,
+                    settings.retention_days,
                 ),
             },
             token: ADMIN_TOKEN.to_owned(),
@@ -429,11 +437,17 @@ impl Fixture {
 }
 
 /// The items post-call analysis keeps in a conversation partition beside its data: the `HEAD`
-/// and the analysis record (`shared::store::analysis`). Read by the analysis tests themselves.
+/// and the analysis record (`shared::store::analysis`), and the participant index entries that
+/// erasure keeps (`shared::erasure::index`). Read by the analysis and erasure tests themselves.
 pub fn is_bookkeeping(item: &Value) -> bool {
     use shared::store::analysis::{ANALYSIS_ITEM, ANALYSIS_PART_ITEM, HEAD_ITEM};
-    [HEAD_ITEM, ANALYSIS_ITEM, ANALYSIS_PART_ITEM]
-        .contains(&item["itemType"].as_str().unwrap_or_default())
+    [
+        HEAD_ITEM,
+        ANALYSIS_ITEM,
+        ANALYSIS_PART_ITEM,
+        shared::erasure::index::PARTICIPANT_ITEM,
+    ]
+    .contains(&item["itemType"].as_str().unwrap_or_default())
 }
 
 /// An item as JSON. Binary attributes (a stored analysis's compressed outputs) have no JSON

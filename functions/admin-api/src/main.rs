@@ -11,23 +11,31 @@ use serde_json::Value;
 use shared::aws_sdk::OnFirstUse;
 use shared::bus::eventbridge::EventBridgeBus;
 use shared::lambda::{http_response, Invocation};
+use shared::store::dynamo::DynamoStore;
 use shared::tenants::admin::{self, AdminApp};
 use shared::tenants::dynamo::DynamoTenants;
 use tracing::Instrument;
 
-type App = AdminApp<DynamoTenants, EventBridgeBus>;
+type App = AdminApp<DynamoTenants, EventBridgeBus, DynamoStore>;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let var = |name: &'static str| std::env::var(name).map_err(|_| format!("{name} is required"));
     let table = var("TENANTS_TABLE")?;
+    // The conversations table, for erasure and legal hold (CONTRACT §8).
+    let settings = shared::app::Settings::from_env()?;
     let bus = var("EVENT_BUS_NAME")?;
     let source = std::env::var("EVENT_SOURCE")
         .unwrap_or_else(|_| shared::app::DEFAULT_EVENT_SOURCE.to_owned());
     let sdk = shared::aws_sdk::load().await;
     let app: &'static App = Box::leak(Box::new(AdminApp {
         store: DynamoTenants::new(OnFirstUse::of(&sdk, aws_sdk_dynamodb::Client::new), table),
+        conversations: DynamoStore::new(
+            OnFirstUse::of(&sdk, aws_sdk_dynamodb::Client::new),
+            &settings.table_name,
+            settings.retention_days,
+        ),
         bus: EventBridgeBus::new(
             OnFirstUse::of(&sdk, aws_sdk_eventbridge::Client::new),
             &bus,

@@ -51,11 +51,13 @@ impl AwsAnalyser {
 
     pub fn new(sdk: &aws_config::SdkConfig, settings: &Settings, tenants: Tenants) -> Self {
         Self {
+            // The record expires with the tenant's retention, as its data does.
             store: DynamoStore::new(
                 OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
                 &settings.table_name,
                 settings.retention_days,
-            ),
+            )
+            .with_tenant_retention(tenants.clone()),
             bus: EventBridgeBus::new(
                 OnFirstUse::of(sdk, aws_sdk_eventbridge::Client::new),
                 &settings.event_bus_name,

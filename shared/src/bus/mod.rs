@@ -27,15 +27,20 @@ pub const ANALYSED_DETAIL_TYPE: &str = "ConversationAnalysed";
 /// among [`DETAIL_TYPES`].
 pub const TENANT_CHANGED_DETAIL_TYPE: &str = "TenantChanged";
 
+/// A conversation was erased (CONTRACT §8): `tenant`, `conversationKey`, `items`. Downstream
+/// copies purge on it; live subscribers get `{"type":"erased"}` and are dropped.
+pub const ERASED_DETAIL_TYPE: &str = "ConversationErased";
+
 /// Every `detail-type` this service publishes. Each `detail` names the tenant (`tenant`) and the
 /// conversation (`conversationKey`), so that consumers (rules, the live channel) can route it.
-pub const DETAIL_TYPES: [&str; 6] = [
+pub const DETAIL_TYPES: [&str; 7] = [
     SIGNAL_DETAIL_TYPE,
     TRANSCRIPT_DETAIL_TYPE,
     VOICE_CALL_DETAIL_TYPE,
     ROUTING_DETAIL_TYPE,
     POST_CALL_DETAIL_TYPE,
     ANALYSED_DETAIL_TYPE,
+    ERASED_DETAIL_TYPE,
 ];
 
 /// One event for the bus: its `detail-type` and its already-serialised `detail` document.

@@ -67,7 +67,10 @@ pub async fn deliver_live<S: Subscriptions, C: Connections>(
             .iter_mut()
             .find(|(first, _)| first.org == event.org && first.conversation == event.conversation)
         {
-            Some((_, messages)) => messages.push(event.message),
+            Some((first, messages)) => {
+                first.erased |= event.erased;
+                messages.push(event.message);
+            }
             None => {
                 let message = event.message.clone();
                 groups.push((event, vec![message]));
@@ -108,6 +111,12 @@ pub async fn deliver_live<S: Subscriptions, C: Connections>(
         for result in join_all(gone.iter().map(|c| subscriptions.disconnected(c))).await {
             // Left for the TTL (logged where it failed); the next delivery tries again.
             let _ = result;
+        }
+        if event.erased {
+            // Told `{"type":"erased"}` above; nothing of the conversation is watched any more.
+            subscriptions
+                .drop_conversation(&event.org, &event.conversation)
+                .await?;
         }
     }
     if delivery.failed > 0 {

@@ -184,6 +184,24 @@ impl Subscriptions for DynamoStore {
             .collect()
     }
 
+    async fn drop_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<(), StoreError> {
+        let sub_pk = subscription_pk(org, conversation);
+        let mut requests = Vec::new();
+        for connection in self.subscribers(org, conversation).await? {
+            for index in self.connection_index(&connection).await? {
+                if index.sub_pk == sub_pk {
+                    requests.push(delete(index.pk, index.sk));
+                }
+            }
+            requests.push(delete(sub_pk.clone(), connection_sk(&connection)));
+        }
+        self.batch_write(requests).await
+    }
+
     async fn disconnected(&self, connection: &str) -> Result<(), StoreError> {
         let index = self.connection_index(connection).await?;
         let mut requests = vec![delete(IDLE_PK.into(), connection.into())];

@@ -14,6 +14,8 @@ pub struct LiveEvent {
     pub conversation: ConversationKey,
     /// The JSON text sent to every subscriber.
     pub message: String,
+    /// The conversation was erased: its subscribers get `{"type":"erased"}` and are dropped.
+    pub erased: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -48,6 +50,14 @@ pub fn from_detail(detail_type: &str, detail: Value) -> Result<LiveEvent, EventE
     };
     let org = OrgId::new(text(&fields, "tenant")?);
     let conversation = ConversationKey::stored(text(&fields, "conversationKey")?);
+    if *detail_type == crate::bus::ERASED_DETAIL_TYPE {
+        return Ok(LiveEvent {
+            org,
+            conversation,
+            message: r#"{"type":"erased"}"#.to_owned(),
+            erased: true,
+        });
+    }
     if let Some(own_type) = fields.remove("type") {
         fields.insert("signalType".into(), own_type);
     }
@@ -62,6 +72,7 @@ pub fn from_detail(detail_type: &str, detail: Value) -> Result<LiveEvent, EventE
         org,
         conversation,
         message,
+        erased: false,
     })
 }
 
@@ -84,6 +95,18 @@ mod tests {
         assert_eq!(json["signalType"], "IntelligenceSignal__Sentiment");
         assert_eq!(json["value"], -600);
         assert_eq!(json["tenant"], "00DA");
+    }
+
+    #[test]
+    fn an_erasure_is_pushed_as_erased_alone() {
+        let event = BusEvent {
+            detail_type: crate::bus::ERASED_DETAIL_TYPE,
+            detail: r#"{"tenant":"00DA","conversationKey":"k1","items":12}"#.into(),
+        };
+        let live = live_event(&event).unwrap();
+        assert_eq!(live.message, r#"{"type":"erased"}"#);
+        assert!(live.erased);
+        assert_eq!(live.conversation.as_str(), "k1");
     }
 
     #[test]

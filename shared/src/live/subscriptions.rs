@@ -53,6 +53,13 @@ pub trait Subscriptions: Send + Sync {
         conversation: &ConversationKey,
     ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
+    /// Drops every subscription to a conversation (it was erased).
+    fn drop_conversation(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Forgets everything about a connection (closed, or found gone).
     fn disconnected(&self, connection: &str)
         -> impl Future<Output = Result<(), StoreError>> + Send;

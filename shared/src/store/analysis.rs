@@ -62,6 +62,8 @@ pub struct HeadItem {
     /// raise that conversation's head.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_of: Option<String>,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 
@@ -90,6 +92,8 @@ pub struct AnalysisItem {
     /// `ConversationAnalysed` was published for this record.
     #[serde(default)]
     pub published: bool,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 
@@ -103,6 +107,8 @@ struct AnalysisPart {
     head_version: u64,
     #[serde(with = "serde_bytes_b")]
     outputs: Vec<u8>,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     expires_at: u64,
 }
 
@@ -192,6 +198,7 @@ impl DynamoStore {
         now: u64,
     ) -> Result<(), StoreError> {
         let mut key = conversation.as_str().to_owned();
+        let retention = self.retention_secs_of(org).await;
         for _ in 0..MAX_PART_OF_DEPTH {
             let mut set = "itemType = :head, expiresAt = :expires".to_owned();
             let mut request = self
@@ -207,18 +214,32 @@ impl DynamoStore {
                 .expression_attribute_values(":head", AttributeValue::S(HEAD_ITEM.into()))
                 .expression_attribute_values(
                     ":expires",
-                    AttributeValue::N((now + self.retention_secs()).to_string()),
+                    AttributeValue::N((now + retention).to_string()),
                 )
                 .return_values(ReturnValue::AllNew);
             if ends {
                 set.push_str(", ended = :ended");
                 request = request.expression_attribute_values(":ended", AttributeValue::Bool(true));
             }
-            let output = request
+            // A write racing an erasure of the partition is refused (503: the client's retry
+            // lands after it, as a new conversation): see `crate::erasure`.
+            let result = crate::erasure::unless_erased(request, now)
                 .update_expression(format!("ADD version :one SET {set}"))
                 .send()
-                .await
-                .map_err(|e| unavailable("UpdateItem", e))?;
+                .await;
+            let output = match result {
+                Ok(output) => output,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    tracing::warn!(
+                        "a write raced the conversation's erasure: refused, to be retried"
+                    );
+                    return Err(StoreError::Unavailable);
+                }
+                Err(e) => return Err(unavailable("UpdateItem", e)),
+            };
             match output.attributes.and_then(|a| match a.get("partOf") {
                 Some(AttributeValue::S(parent)) => Some(parent.clone()),
                 _ => None,
@@ -324,7 +345,7 @@ impl AnalysisStore for DynamoStore {
     /// A record past one item's size is split into parts written in the same transaction.
     async fn put_analysis(&self, new: NewAnalysis<'_>) -> Result<StoreOutcome, StoreError> {
         let pk = conversation_pk(new.org, new.conversation);
-        let expires_at = new.now + self.retention_secs();
+        let expires_at = new.now + self.retention_secs_of(new.org).await;
         let compressed = compress(new.outputs_json);
         let mut chunks = compressed.chunks(PART_BYTES);
         let first = chunks.next().unwrap_or_default().to_vec();
@@ -459,15 +480,23 @@ pub fn read_record_and_head(
 ) -> Result<RecordAndHead, StoreError> {
     let mut found = RecordAndHead::default();
     let mut parts: Vec<AnalysisPart> = Vec::new();
+    let mut erasing = false;
     for item in items {
         match item.get("itemType") {
-            Some(AttributeValue::S(t)) if t == HEAD_ITEM => found.head = Some(decode(item)?),
+            Some(AttributeValue::S(t)) if t == HEAD_ITEM => {
+                erasing |= crate::erasure::is_erasing(&item);
+                found.head = Some(decode(item)?);
+            }
             Some(AttributeValue::S(t)) if t == ANALYSIS_ITEM => {
                 found.record = Some(decode(item)?);
             }
             Some(AttributeValue::S(t)) if t == ANALYSIS_PART_ITEM => parts.push(decode(item)?),
             _ => tracing::warn!("an unexpected item between ANALYSIS and HEAD"),
         }
+    }
+    if erasing {
+        // An erasure is under way: nothing of the conversation answers (see `crate::erasure`).
+        found.record = None;
     }
     if let Some(record) = found.record.as_mut() {
         if record.parts > 0 {

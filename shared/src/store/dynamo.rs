@@ -29,11 +29,23 @@ use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 /// `BatchWriteItem` takes at most 25 requests.
 const BATCH_WRITE_LIMIT: usize = 25;
 
+/// The tenant directory a store reads retention from (its cache is not worth a `Debug`).
+#[derive(Clone)]
+struct TenantRetention(crate::tenants::Tenants);
+
+impl std::fmt::Debug for TenantRetention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TenantRetention")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: OnFirstUse<Client>,
     table: String,
     retention_secs: u64,
+    /// Where a tenant's own `retentionDays` is read (its cache); `None`: `retention_secs` for all.
+    tenants: Option<TenantRetention>,
     backoff: Backoff,
 }
 
@@ -48,7 +60,38 @@ impl DynamoStore {
             client: client.into(),
             table: table.into(),
             retention_secs: u64::from(retention_days) * 86_400,
+            tenants: None,
             backoff: Backoff::default(),
+        }
+    }
+
+    /// Items written for a tenant expire after its `retentionDays` (CONTRACT §8), read through
+    /// `tenants` (the cache the request was admitted through: no extra read), else after the
+    /// stack's retention.
+    pub fn with_tenant_retention(mut self, tenants: crate::tenants::Tenants) -> Self {
+        self.tenants = Some(TenantRetention(tenants));
+        self
+    }
+
+    /// The stack's retention (`RETENTION_DAYS`), in seconds.
+    pub(crate) fn retention_secs_of_stack(&self) -> u64 {
+        self.retention_secs
+    }
+
+    /// Seconds until what is written now for `org` expires.
+    pub(crate) async fn retention_secs_of(&self, org: &OrgId) -> u64 {
+        let Some(TenantRetention(tenants)) = &self.tenants else {
+            return self.retention_secs;
+        };
+        match tenants.get(org.as_str()).await {
+            Ok(Some(tenant)) => tenant
+                .retention_days
+                .map_or(self.retention_secs, |days| u64::from(days) * 86_400),
+            Ok(None) => self.retention_secs,
+            Err(_) => {
+                tracing::warn!("tenant unreadable: the stack's retention applies");
+                self.retention_secs
+            }
         }
     }
 
@@ -63,10 +106,6 @@ impl DynamoStore {
 
     pub(crate) fn client(&self) -> &Client {
         self.client.get()
-    }
-
-    pub(super) fn retention_secs(&self) -> u64 {
-        self.retention_secs
     }
 
     /// Writes every request, 25 at a time, re-sending `UnprocessedItems` with backoff until they
@@ -123,7 +162,7 @@ fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
         .build()
 }
 
-pub(super) fn attributes<T: Serialize>(
+pub(crate) fn attributes<T: Serialize>(
     item: T,
 ) -> Result<HashMap<String, AttributeValue>, StoreError> {
     to_item(item).map_err(|e| {
@@ -191,7 +230,7 @@ impl DynamoStore {
 
 impl TelephonyStore for DynamoStore {
     async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<(), StoreError> {
-        let expires_at = batch.received_at + self.retention_secs;
+        let expires_at = batch.received_at + self.retention_secs_of(batch.org).await;
         let pk = conversation_pk(batch.org, batch.conversation);
         let events = std::mem::take(&mut batch.events);
         let items = events.into_iter().map(|event| {
@@ -204,14 +243,35 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
-        let items = batches.iter().flat_map(|batch| {
-            let expires_at = batch.received_at + self.retention_secs;
-            batch.messages.iter().map(move |m| {
-                let item = MessageItem::new(batch, m, expires_at);
-                (format!("{}\n{}", item.pk, item.sk), item)
-            })
-        });
-        self.batch_write(put_requests(items)?).await?;
+        let mut retention = Vec::with_capacity(batches.len());
+        for batch in batches {
+            retention.push(self.retention_secs_of(batch.org).await);
+        }
+        let items = batches
+            .iter()
+            .zip(retention.iter().copied())
+            .flat_map(|(batch, retention)| {
+                let expires_at = batch.received_at + retention;
+                batch.messages.iter().map(move |m| {
+                    let item = MessageItem::new(batch, m, expires_at);
+                    (format!("{}\n{}", item.pk, item.sk), item)
+                })
+            });
+        let mut requests = put_requests(items)?;
+        // The participant index (`crate::erasure::index`): one entry per speaker and conversation.
+        let mut entries: HashMap<String, WriteRequest> = HashMap::new();
+        for (batch, retention) in batches.iter().zip(&retention) {
+            for m in batch.messages {
+                entries.extend(crate::erasure::index::entry_request(
+                    batch.org,
+                    &m.participant_id,
+                    batch.conversation,
+                    batch.received_at + retention,
+                ));
+            }
+        }
+        requests.extend(entries.into_values());
+        self.batch_write(requests).await?;
         // Each conversation written to, once (bulk transcripts span conversations).
         let mut touched: Vec<(&OrgId, &ConversationKey)> = Vec::new();
         for batch in batches.iter().filter(|b| !b.messages.is_empty()) {
@@ -225,7 +285,7 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {
-        let expires_at = batch.received_at + self.retention_secs;
+        let expires_at = batch.received_at + self.retention_secs_of(batch.org).await;
         let items = batch.events.iter().map(|event| {
             let item = PostCallItem::new(&batch, event, expires_at);
             (item.sk.clone(), item)
@@ -259,14 +319,29 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn create_voice_call(&self, leg: NewLeg<'_>) -> Result<Created, StoreError> {
-        let expires_at = leg.now + self.retention_secs;
+        let expires_at = leg.now + self.retention_secs_of(leg.org).await;
         let items = VoiceCallItems::new(&leg, expires_at);
         let mut transaction = self
             .client()
             .transact_write_items()
             .transact_items(self.conditional_put(attributes(items.vendor_key)?, true))
             .transact_items(self.conditional_put(attributes(items.record)?, true))
-            .transact_items(self.conditional_put(attributes(items.leg)?, false));
+            .transact_items(self.conditional_put(attributes(items.leg)?, false))
+            // Never into a conversation being (or just) erased: see `crate::erasure`.
+            .transact_items(crate::erasure::head_not_erased(
+                self.table(),
+                conversation_pk(leg.org, leg.conversation),
+                leg.now,
+            ));
+        for entry in crate::erasure::index::record_entries(
+            self.table(),
+            leg.org,
+            leg.conversation,
+            leg.call,
+            expires_at,
+        ) {
+            transaction = transaction.transact_items(entry);
+        }
         let key = leg.call.vendor_call_key.as_str();
         if key != leg.conversation.as_str() {
             // A transfer leg: what was sent with its own key lives in its own partition, read
@@ -383,7 +458,8 @@ impl TelephonyStore for DynamoStore {
     }
 
     async fn put_routing(&self, batch: RoutingBatch<'_>, identity: &str) -> Result<(), StoreError> {
-        let item = RoutingItem::new(&batch, identity, batch.received_at + self.retention_secs);
+        let retention = self.retention_secs_of(batch.org).await;
+        let item = RoutingItem::new(&batch, identity, batch.received_at + retention);
         self.client()
             .put_item()
             .table_name(&self.table)
@@ -415,28 +491,39 @@ impl DynamoStore {
         self.query_items(pk, None).await
     }
 
-    /// The conversation data of one conversation partition: every item after its `HEAD` (so
-    /// neither the head nor a stored analysis is read along).
+    /// The conversation data of one conversation partition: its `HEAD` and every item after it
+    /// (never a stored analysis). A partition whose head says an erasure is under way reads as
+    /// empty: nothing half-erased is ever answered (see `crate::erasure`).
     async fn query_data(
         &self,
         pk: String,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        self.query_items(pk, Some(super::analysis::HEAD_SK)).await
+        let mut items = self.query_items(pk, Some(super::analysis::HEAD_SK)).await?;
+        if items.first().is_some_and(crate::erasure::is_erasing) {
+            return Ok(Vec::new());
+        }
+        if let Some(erased_at) = items.first().and_then(crate::erasure::erased_at) {
+            // What a write refused by the erasure left (it began before the erasure ended):
+            // never part of the conversation; its retry rewrites it later.
+            items.retain(|item| !crate::erasure::received_by(item, erased_at));
+        }
+        Ok(items)
     }
 
+    /// Every item of the partition from sort key `from` on (all of them for `None`).
     async fn query_items(
         &self,
         pk: String,
-        after: Option<&str>,
+        from: Option<&str>,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let query = self
             .client()
             .query()
             .table_name(&self.table)
             .expression_attribute_values(":pk", AttributeValue::S(pk));
-        let query = match after {
+        let query = match from {
             Some(sk) => query
-                .key_condition_expression("pk = :pk AND sk > :after")
+                .key_condition_expression("pk = :pk AND sk >= :after")
                 .expression_attribute_values(":after", AttributeValue::S(sk.to_owned())),
             None => query.key_condition_expression("pk = :pk"),
         };
@@ -512,7 +599,7 @@ impl ConversationReader for DynamoStore {
         Ok(Some(ConversationKey::stored(conversation)))
     }
 
-    /// One item of the conversation's partition is enough: a single Query with `Limit` 1.
+    /// One item of the conversation's partition besides its head is enough: a single Query.
     async fn has_conversation(
         &self,
         org: &OrgId,
@@ -527,13 +614,17 @@ impl ConversationReader for DynamoStore {
                 ":pk",
                 AttributeValue::S(conversation_pk(org, conversation)),
             )
-            .projection_expression("pk")
-            .limit(1)
+            .projection_expression("sk")
+            // The head sorts before every data item: two items tell a partition that holds
+            // data from one holding only a head (an erased conversation's tombstone).
+            .limit(2)
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| unavailable("Query", e))?;
-        Ok(output.count() > 0)
+        Ok(output.items().iter().any(|i| {
+            !matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk == super::analysis::HEAD_SK)
+        }))
     }
 
     /// The conversation's partition, and the partition of every transfer leg's own key (what

@@ -56,7 +56,7 @@ pub fn vendor_key_pk(org: &OrgId, key: &VendorCallKey) -> String {
     format!("{org}#VCK#{key}")
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -134,6 +134,8 @@ pub struct SignalItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<Value>,
     pub received_at: u64,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 
@@ -206,6 +208,8 @@ pub struct MessageItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     pub received_at: u64,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 
@@ -265,6 +269,8 @@ pub struct PostCallItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     pub received_at: u64,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 
@@ -371,6 +377,8 @@ pub struct VoiceCallItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     pub created_at: u64,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
     /// What call updates (CONTRACT §2.6) set, by their Salesforce names; see
     /// [`super::updates::update_attributes`].
@@ -387,6 +395,8 @@ pub struct VendorKeyItem {
     pub item_type: String,
     pub voice_call_id: String,
     pub conversation_key: String,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 
@@ -407,6 +417,8 @@ pub struct LegItem {
     /// Unix seconds at which a call update (or a contact flow's `ended`) ended the leg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<u64>,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 

@@ -16,17 +16,21 @@ use super::{
 use crate::model::{OrgId, VendorCallKey, VoiceCallId};
 
 #[derive(Debug, Default)]
-struct Tables {
-    signals: BTreeMap<(String, String), SignalItem>,
-    messages: BTreeMap<(String, String), MessageItem>,
-    post_call: BTreeMap<(String, String), PostCallItem>,
+pub(crate) struct Tables {
+    pub(crate) signals: BTreeMap<(String, String), SignalItem>,
+    pub(crate) messages: BTreeMap<(String, String), MessageItem>,
+    pub(crate) post_call: BTreeMap<(String, String), PostCallItem>,
     /// Voice call records and vendor keys, by partition key.
-    legs: HashMap<String, Leg>,
+    pub(crate) legs: HashMap<String, Leg>,
     /// What call updates set on each voice call record, by its partition key; and when a leg
     /// ended.
-    updates: HashMap<String, (serde_json::Map<String, serde_json::Value>, Option<u64>)>,
-    routing: BTreeMap<(String, String), RoutingItem>,
+    pub(crate) updates: HashMap<String, (serde_json::Map<String, serde_json::Value>, Option<u64>)>,
+    pub(crate) routing: BTreeMap<(String, String), RoutingItem>,
     token_ids: HashMap<String, u64>,
+    /// Conversation partition keys under legal hold (CONTRACT §8).
+    pub(crate) held: std::collections::HashSet<String>,
+    /// Participant erasure jobs (`crate::erasure::jobs`), as JSON, by partition key.
+    pub(crate) jobs: HashMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Default)]
@@ -59,7 +63,7 @@ impl MemoryStore {
         self.with(|t| t.messages.values().cloned().collect())
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Tables) -> T) -> T {
         f(&mut self.tables.lock().expect("lock"))
     }
 }

@@ -81,6 +81,8 @@ pub struct RoutingItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     pub received_at: u64,
+    /// Absent while the conversation is under legal hold (`crate::erasure`).
+    #[serde(default)]
     pub expires_at: u64,
 }
 

@@ -13,10 +13,13 @@ use super::import::key_id;
 use super::record::{is_org_id, TenantRecord};
 use super::settings::{apply_settings, NewKey, MAX_KEYS};
 use super::store::{AuditEntry, SaveError, TenantAdminStore, TenantChange};
-use crate::bus::{BusEvent, EventPublisher, TENANT_CHANGED_DETAIL_TYPE};
+use crate::bus::EventPublisher;
 use crate::clock::{now_millis, rfc3339};
+use crate::erasure::jobs::ErasureJobs;
+use crate::erasure::{self, ConversationEraser};
 use crate::error::ApiError;
 use crate::format::Format;
+use crate::model::OrgId;
 use crate::respond;
 
 pub const BASE_PATH: &str = "/admin/v1";
@@ -30,9 +33,11 @@ const ATTEMPTS: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal(pub String);
 
-pub struct AdminApp<T, B> {
+pub struct AdminApp<T, B, C> {
     pub store: T,
     pub bus: B,
+    /// The conversations table: erasure and legal hold (CONTRACT §8).
+    pub conversations: C,
 }
 
 /// The caller of a request API Gateway authorised with `AWS_IAM` (payload 2.0): its
@@ -64,8 +69,8 @@ pub fn token_principal(headers: &HeaderMap, admin_token: &str) -> Option<Princip
 }
 
 /// Answers one admin request of an authorised `principal` (`None`: refused with `401`).
-pub async fn handle<T: TenantAdminStore, B: EventPublisher>(
-    app: &AdminApp<T, B>,
+pub async fn handle<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser + ErasureJobs>(
+    app: &AdminApp<T, B, C>,
     request: Request<Bytes>,
     principal: Option<Principal>,
 ) -> Response<Bytes> {
@@ -87,8 +92,8 @@ pub async fn handle<T: TenantAdminStore, B: EventPublisher>(
     response
 }
 
-async fn route<T: TenantAdminStore, B: EventPublisher>(
-    app: &AdminApp<T, B>,
+async fn route<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser + ErasureJobs>(
+    app: &AdminApp<T, B, C>,
     request: &Request<Bytes>,
     by: &Principal,
 ) -> Result<Response<Bytes>, ApiError> {
@@ -121,6 +126,79 @@ async fn route<T: TenantAdminStore, B: EventPublisher>(
                 Method::GET => keys(app, &org).await,
                 Method::POST => add_key(app, &org, &json_body(request)?, by).await,
                 _ => allow("GET, POST"),
+            }
+        }
+        ([org, "conversations", record], _) => {
+            let org = OrgId::new(org_of(org)?);
+            match *method {
+                Method::DELETE => {
+                    let body = erasure::admin::erase(
+                        &app.conversations,
+                        &app.bus,
+                        &app.store,
+                        &org,
+                        record,
+                        &by.0,
+                    )
+                    .await?;
+                    ok(StatusCode::OK, &body)
+                }
+                _ => allow("DELETE"),
+            }
+        }
+        ([org, "erasures"], _) => {
+            let org = OrgId::new(org_of(org)?);
+            match *method {
+                Method::POST => {
+                    let body = erasure::admin::start_participant(
+                        &app.conversations,
+                        &app.bus,
+                        &app.store,
+                        &org,
+                        &json_body(request)?,
+                        &by.0,
+                    )
+                    .await?;
+                    ok(StatusCode::ACCEPTED, &body)
+                }
+                _ => allow("POST"),
+            }
+        }
+        ([org, "erasures", id], _) => {
+            let org = OrgId::new(org_of(org)?);
+            match *method {
+                Method::GET => {
+                    let body = erasure::admin::participant_status(
+                        &app.conversations,
+                        &app.bus,
+                        &app.store,
+                        &org,
+                        id,
+                        &by.0,
+                    )
+                    .await?;
+                    ok(StatusCode::OK, &body)
+                }
+                _ => allow("GET"),
+            }
+        }
+        ([org, "conversations", record, "hold"], _) => {
+            let org = OrgId::new(org_of(org)?);
+            match *method {
+                Method::PUT => {
+                    let body = erasure::admin::hold(
+                        &app.conversations,
+                        &app.bus,
+                        &app.store,
+                        &org,
+                        record,
+                        &json_body(request)?,
+                        &by.0,
+                    )
+                    .await?;
+                    ok(StatusCode::OK, &body)
+                }
+                _ => allow("PUT"),
             }
         }
         ([org, "keys", key], _) => {
@@ -164,8 +242,8 @@ async fn load<T: TenantAdminStore>(store: &T, org: &str) -> Result<Option<Tenant
     store.load(org).await.map_err(|_| ApiError::Unavailable)
 }
 
-async fn get<T: TenantAdminStore, B>(
-    app: &AdminApp<T, B>,
+async fn get<T: TenantAdminStore, B, C>(
+    app: &AdminApp<T, B, C>,
     org: &str,
 ) -> Result<Response<Bytes>, ApiError> {
     let record = load(&app.store, org)
@@ -174,8 +252,8 @@ async fn get<T: TenantAdminStore, B>(
     ok(StatusCode::OK, &record.view())
 }
 
-async fn keys<T: TenantAdminStore, B>(
-    app: &AdminApp<T, B>,
+async fn keys<T: TenantAdminStore, B, C>(
+    app: &AdminApp<T, B, C>,
     org: &str,
 ) -> Result<Response<Bytes>, ApiError> {
     let record = load(&app.store, org)
@@ -185,8 +263,8 @@ async fn keys<T: TenantAdminStore, B>(
     ok(StatusCode::OK, &json!({ "keys": keys }))
 }
 
-async fn list<T: TenantAdminStore, B>(
-    app: &AdminApp<T, B>,
+async fn list<T: TenantAdminStore, B, C>(
+    app: &AdminApp<T, B, C>,
     request: &Request<Bytes>,
 ) -> Result<Response<Bytes>, ApiError> {
     let mut limit = DEFAULT_PAGE;
@@ -248,8 +326,8 @@ fn url_query(query: &str) -> Vec<(String, String)> {
 
 /// One change made by `change` to the current record (or `None`, none yet), written over the
 /// version it was made from, audited and published; retried when a concurrent change wins.
-async fn change<T, B, F>(
-    app: &AdminApp<T, B>,
+async fn change<T, B, C, F>(
+    app: &AdminApp<T, B, C>,
     org: &str,
     by: &Principal,
     mut change: F,
@@ -335,27 +413,13 @@ where
     })
 }
 
-/// `TenantChanged` on the bus. The change is stored and audited already: a bus outage is
-/// logged, not answered (the audit item is the durable record).
-async fn publish<T, B: EventPublisher>(app: &AdminApp<T, B>, audit: &AuditEntry) {
-    let detail = json!({
-        "tenant": audit.org_id,
-        "change": audit.change,
-        "by": audit.by,
-        "at": rfc3339(audit.at_millis),
-        "detail": audit.detail,
-    });
-    let event = match BusEvent::new(TENANT_CHANGED_DETAIL_TYPE, &detail) {
-        Ok(event) => event,
-        Err(_) => return,
-    };
-    if app.bus.publish(vec![event]).await.is_err() {
-        tracing::error!(tenant = %audit.org_id, "TenantChanged could not be published");
-    }
+/// `TenantChanged` on the bus (see [`super::store::publish_change`]).
+async fn publish<T, B: EventPublisher, C>(app: &AdminApp<T, B, C>, audit: &AuditEntry) {
+    super::store::publish_change(&app.bus, audit).await;
 }
 
-async fn put<T: TenantAdminStore, B: EventPublisher>(
-    app: &AdminApp<T, B>,
+async fn put<T: TenantAdminStore, B: EventPublisher, C>(
+    app: &AdminApp<T, B, C>,
     org: &str,
     body: &Value,
     by: &Principal,
@@ -371,8 +435,8 @@ async fn put<T: TenantAdminStore, B: EventPublisher>(
     ok(StatusCode::OK, &record.view())
 }
 
-async fn add_key<T: TenantAdminStore, B: EventPublisher>(
-    app: &AdminApp<T, B>,
+async fn add_key<T: TenantAdminStore, B: EventPublisher, C>(
+    app: &AdminApp<T, B, C>,
     org: &str,
     body: &Value,
     by: &Principal,
@@ -412,8 +476,8 @@ async fn add_key<T: TenantAdminStore, B: EventPublisher>(
     ok(status, &json!({ "keyId": id, "fingerprint": fingerprint }))
 }
 
-async fn revoke_key<T: TenantAdminStore, B: EventPublisher>(
-    app: &AdminApp<T, B>,
+async fn revoke_key<T: TenantAdminStore, B: EventPublisher, C>(
+    app: &AdminApp<T, B, C>,
     org: &str,
     key: &str,
     by: &Principal,
@@ -438,8 +502,8 @@ async fn revoke_key<T: TenantAdminStore, B: EventPublisher>(
         .expect("a bare status is valid"))
 }
 
-async fn offboard<T: TenantAdminStore, B>(
-    app: &AdminApp<T, B>,
+async fn offboard<T: TenantAdminStore, B, C>(
+    app: &AdminApp<T, B, C>,
     org: &str,
 ) -> Result<Response<Bytes>, ApiError> {
     load(&app.store, org)

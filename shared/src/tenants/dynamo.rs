@@ -303,6 +303,18 @@ impl TenantAdminStore for DynamoTenants {
     async fn instance_owner(&self, instance_id: &str) -> Result<Option<String>, StoreError> {
         self.get_owner(instance_id).await
     }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let put = audit_put(&self.table, entry);
+        self.client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item().clone()))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem audit", e))?;
+        Ok(())
+    }
 }
 
 fn audit_put(table: &str, audit: &AuditEntry) -> Put {

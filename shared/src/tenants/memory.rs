@@ -136,4 +136,9 @@ impl TenantAdminStore for MemoryTenants {
     async fn instance_owner(&self, instance_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().instances.get(instance_id).cloned())
     }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.lock().audit.push(entry.clone());
+        Ok(())
+    }
 }

@@ -94,4 +94,26 @@ pub trait TenantAdminStore: Send + Sync {
         &self,
         instance_id: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Records a change that is not a change of the record (an erasure, a legal hold).
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// `TenantChanged` on the bus. The change is stored and audited already: a bus outage is
+/// logged, not answered (the audit item is the durable record).
+pub async fn publish_change<B: crate::bus::EventPublisher>(bus: &B, audit: &AuditEntry) {
+    let detail = serde_json::json!({
+        "tenant": audit.org_id,
+        "change": audit.change,
+        "by": audit.by,
+        "at": crate::clock::rfc3339(audit.at_millis),
+        "detail": audit.detail,
+    });
+    let Ok(event) = crate::bus::BusEvent::new(crate::bus::TENANT_CHANGED_DETAIL_TYPE, &detail)
+    else {
+        return;
+    };
+    if bus.publish(vec![event]).await.is_err() {
+        tracing::error!(tenant = %audit.org_id, "TenantChanged could not be published");
+    }
 }

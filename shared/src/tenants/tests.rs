@@ -19,7 +19,7 @@ use crate::clock::{now_secs, ManualClock};
 const ORG: &str = "00DHs00000Kmpyr";
 
 struct World {
-    admin: AdminApp<MemoryTenants, MemoryBus>,
+    admin: AdminApp<MemoryTenants, MemoryBus, crate::store::memory::MemoryStore>,
     tenants: Tenants,
     clock: Arc<ManualClock>,
 }
@@ -32,6 +32,7 @@ fn world() -> World {
         admin: AdminApp {
             store,
             bus: MemoryBus::default(),
+            conversations: crate::store::memory::MemoryStore::new(90),
         },
         clock,
     }
