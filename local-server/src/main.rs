@@ -136,6 +136,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     let admin = Admin {
         app: AdminApp {
+            offboard_settle: shared::tenants::offboard::OFFBOARD_SETTLE,
             store: tenant_store.clone(),
             // Through the live channel, as the bus's rule feeds live-deliver in AWS (erasures).
             bus: local_server::live::LivePublisher {

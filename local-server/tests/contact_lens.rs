@@ -90,4 +90,35 @@ async fn the_stream_and_the_bucket_feed_the_handlers() {
         out["conversationIntelligence"]["vendorSummary"]["content"],
         samples::FILE_SUMMARY
     );
+
+    // Erasing the contact's conversation takes its start anchor too (CONTRACT §8).
+    let anchor =
+        shared::contact_lens::anchors::anchor_pk(&shared::model::OrgId::new(ORG_A), CONTACT_ID);
+    let anchors_stored = async || {
+        aws_sdk_dynamodb::Client::new(&fx.sdk)
+            .query()
+            .table_name(&fx.settings.table_name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(anchor.clone()),
+            )
+            .send()
+            .await
+            .expect("Query")
+            .count()
+    };
+    assert_eq!(anchors_stored().await, 1, "the anchor is stored");
+    let erased = fx
+        .send(
+            fx.http
+                .delete(format!(
+                    "{}/admin/v1/tenants/{ORG_A}/conversations/{CONTACT_ID}",
+                    fx.base_url
+                ))
+                .bearer_auth(ADMIN_TOKEN),
+        )
+        .await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    assert_eq!(anchors_stored().await, 0, "the anchor is erased");
 }

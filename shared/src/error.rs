@@ -74,9 +74,6 @@ pub enum ApiError {
     /// The request is valid but collides with the state of what it changes (`409`).
     #[error("conflict: {message}")]
     Conflict { code: &'static str, message: String },
-    /// The route is known but what it does is not built yet (`501`).
-    #[error("not implemented: {0}")]
-    NotImplemented(String),
     /// The tenant is over its request limits (CONTRACT §9): `429` on the telephony routes,
     /// `403` on the action (as Salesforce answers), with `Retry-After`.
     #[error("request limit exceeded")]
@@ -102,7 +99,6 @@ impl ApiError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::RequestLimit { status, .. } => *status,
         }
     }
@@ -170,7 +166,6 @@ impl ApiError {
                 "The service is temporarily unavailable; retry the request".to_owned(),
             ),
             Self::Conflict { code, message } => one(code, message.clone()),
-            Self::NotImplemented(what) => one("NOT_IMPLEMENTED", what.clone()),
             Self::RequestLimit {
                 retry_after_secs, ..
             } => one(

@@ -3,12 +3,13 @@
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
-use crate::store::items::{TIME_INDEX, TIME_KEY};
+use crate::store::items::{TENANT_INDEX, TENANT_KEY, TIME_INDEX, TIME_KEY};
 
 /// The table's TTL attribute (unix seconds).
 pub const TTL_ATTRIBUTE: &str = "expiresAt";
@@ -16,6 +17,36 @@ pub const TTL_ATTRIBUTE: &str = "expiresAt";
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ProvisionError(String);
+
+fn string_attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("complete")
+}
+
+/// The org's conversations, by their heads' `tenantIndex` (keys only: see `store::items`).
+fn tenant_index() -> GlobalSecondaryIndex {
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("complete")
+    };
+    GlobalSecondaryIndex::builder()
+        .index_name(TENANT_INDEX)
+        .key_schema(key(TENANT_KEY, KeyType::Hash))
+        .key_schema(key("pk", KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        )
+        .build()
+        .expect("complete")
+}
 
 /// The table's stream, read by the post-call analysis (the images carry the head's `ended`).
 fn stream() -> StreamSpecification {
@@ -27,17 +58,47 @@ fn stream() -> StreamSpecification {
 }
 
 /// Creates the single table (`pk`/`sk`, on-demand, TTL on `expiresAt`, local index `byTime` on
-/// `timeKey`, a `NEW_IMAGE` stream) unless it exists; enables the stream of an existing table
-/// made before it had one.
+/// `timeKey`, the global index `byTenant`, a `NEW_IMAGE` stream) unless it exists; adds the
+/// stream and the index to an existing table made before it had them.
 pub async fn ensure_table(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
 ) -> Result<(), ProvisionError> {
     if let Ok(existing) = client.describe_table().table_name(name).send().await {
-        let streaming = existing
-            .table
+        let table = existing.table;
+        let indexed = table.as_ref().is_some_and(|t| {
+            t.global_secondary_indexes()
+                .iter()
+                .any(|i| i.index_name() == Some(TENANT_INDEX))
+        });
+        let streaming = table
             .and_then(|t| t.stream_specification)
             .is_some_and(|s| s.stream_enabled);
+        if !indexed {
+            // A table made before offboarding had its index: the index added (AWS backfills it).
+            client
+                .update_table()
+                .table_name(name)
+                .attribute_definitions(string_attribute(TENANT_KEY))
+                .attribute_definitions(string_attribute("pk"))
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .create(
+                            CreateGlobalSecondaryIndexAction::builder()
+                                .index_name(TENANT_INDEX)
+                                .set_key_schema(Some(tenant_index().key_schema))
+                                .set_projection(tenant_index().projection)
+                                .build()
+                                .expect("complete"),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| {
+                    ProvisionError(format!("UpdateTable {name}: {}", DisplayErrorContext(&e)))
+                })?;
+        }
         if !streaming {
             client
                 .update_table()
@@ -75,6 +136,8 @@ pub async fn ensure_table(
         .attribute_definitions(attr("pk"))
         .attribute_definitions(attr("sk"))
         .attribute_definitions(attr(TIME_KEY))
+        .attribute_definitions(attr(TENANT_KEY))
+        .global_secondary_indexes(tenant_index())
         .local_secondary_indexes(
             LocalSecondaryIndex::builder()
                 .index_name(TIME_INDEX)

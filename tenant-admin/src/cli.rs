@@ -154,6 +154,10 @@ pub enum TenantsCommand {
         /// Confirm the erasure (required: it cannot be undone).
         #[arg(long)]
         yes: bool,
+        /// Follow the erasure until it is done (its job starts a minute after the keys are
+        /// removed; each poll moves it on).
+        #[arg(long)]
+        wait: bool,
     },
 }
 

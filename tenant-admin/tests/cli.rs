@@ -648,17 +648,16 @@ async fn offboarding_answers_what_the_api_answers() {
     let fx = Fixture::new().await;
     let scratch = Scratch::new();
     admin(&fx, &scratch, &["tenants", "create", ORG]).await.ok();
-    let offboard = admin(&fx, &scratch, &["tenants", "offboard", ORG, "--yes"]).await;
-    // 202 {erasureId} once erasure (CONTRACT §8) lands; until then the API's 501.
-    match offboard.code {
-        0 => assert!(
-            offboard.json()["erasureId"].is_string(),
-            "{}",
-            offboard.stdout
-        ),
-        _ => {
-            let offboard = offboard.failed(1);
-            assert!(offboard.stderr.contains("501"), "{}", offboard.stderr);
-        }
-    }
+    let offboard = admin(
+        &fx,
+        &scratch,
+        &["tenants", "offboard", ORG, "--yes", "--wait"],
+    )
+    .await
+    .ok();
+    let answer = offboard.json();
+    assert!(answer["erasureId"].is_string(), "{}", offboard.stdout);
+    assert_eq!(answer["status"], "done", "{}", offboard.stdout);
+    let tenant = admin(&fx, &scratch, &["tenants", "get", ORG]).await.ok();
+    assert_eq!(tenant.json()["status"], "offboarded", "{}", tenant.stdout);
 }

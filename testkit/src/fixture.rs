@@ -189,6 +189,7 @@ impl Fixture {
         );
         let admin = Admin {
             app: AdminApp {
+                offboard_settle: std::time::Duration::ZERO,
                 store: tenant_store.clone(),
                 bus: local_server::live::LivePublisher {
                     bus: EventBridgeBus::new(

@@ -30,6 +30,7 @@ async fn main() -> Result<(), Error> {
         .unwrap_or_else(|_| shared::app::DEFAULT_EVENT_SOURCE.to_owned());
     let sdk = shared::aws_sdk::load().await;
     let app: &'static App = Box::leak(Box::new(AdminApp {
+        offboard_settle: shared::tenants::offboard::OFFBOARD_SETTLE,
         store: DynamoTenants::new(OnFirstUse::of(&sdk, aws_sdk_dynamodb::Client::new), table),
         conversations: DynamoStore::new(
             OnFirstUse::of(&sdk, aws_sdk_dynamodb::Client::new),

@@ -19,7 +19,8 @@ use crate::store::StoreError;
 
 /// Anchors held by one function instance (an anchor never changes once stored).
 const CACHED_ANCHORS: usize = 10_000;
-const ANCHOR_ITEM: &str = "CONTACT_LENS_ANCHOR";
+/// The sort key of an anchor item.
+pub const ANCHOR_ITEM: &str = "CONTACT_LENS_ANCHOR";
 
 /// Where anchors are kept.
 pub trait ContactAnchors: Send + Sync {

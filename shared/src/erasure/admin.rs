@@ -4,7 +4,9 @@
 //! * `DELETE /admin/v1/tenants/{orgId}/conversations/{recordId}` → `200`
 //!   `{"erased":{"conversations":1,"items":N}}`;
 //! * `PUT /admin/v1/tenants/{orgId}/conversations/{recordId}/hold` `{"hold":true|false}` →
-//!   `200` `{"hold":…,"items":N}`.
+//!   `200` `{"hold":…,"items":N}`;
+//! * `POST …/erasures` (a participant) and `GET …/erasures/{erasureId}`, and offboarding's job
+//!   (`DELETE /admin/v1/tenants/{orgId}`, routed by `crate::tenants::offboard`).
 //!
 //! Each is audited (an audit item, `TenantChanged`) before it is answered; an erasure also
 //! publishes `ConversationErased` (`tenant`, `conversationKey`, `items`) before its last step,
@@ -203,15 +205,35 @@ where
     Ok(status_of(&job))
 }
 
-/// `GET …/erasures/{erasureId}`: the job's state, after one more slice of its work.
-pub async fn participant_status<E, B, T>(
+/// Offboarding's job, saved (`crate::tenants::offboard` starts it): every conversation of the
+/// org erased from `not_before` (unix seconds) on.
+pub async fn new_offboarding<E: ErasureJobs>(
+    eraser: &E,
+    org: &OrgId,
+    by: &str,
+    now: u64,
+    not_before: u64,
+) -> Result<Job, ApiError> {
+    let job = Job::offboarding(org, by, now, not_before);
+    if !eraser
+        .save_job(&job, None)
+        .await
+        .map_err(|_| ApiError::Unavailable)?
+    {
+        return Err(ApiError::Unavailable);
+    }
+    Ok(job)
+}
+
+/// `GET …/erasures/{erasureId}`: the job, after one more slice of its work.
+pub async fn job_status<E, B, T>(
     eraser: &E,
     bus: &B,
     audits: &T,
     org: &OrgId,
     id: &str,
     by: &str,
-) -> Result<Value, ApiError>
+) -> Result<Job, ApiError>
 where
     E: ConversationEraser + ErasureJobs,
     B: EventPublisher,
@@ -226,12 +248,11 @@ where
         .await
         .map_err(|_| ApiError::Unavailable)?
         .ok_or_else(unknown)?;
-    let job = if job.is_done() {
+    Ok(if job.is_done() {
         job
     } else {
         run(eraser, bus, audits, job, by).await
-    };
-    Ok(status_of(&job))
+    })
 }
 
 /// One slice of a job; a failure is logged and left to the next call.
@@ -245,7 +266,7 @@ where
     let id = job.erasure_id.clone();
     let was_done = job.is_done();
     let before = job.clone();
-    let outcome = advance(eraser, job, SLICE, |conversation| {
+    let outcome = advance(eraser, job, SLICE, now_millis() / 1000, |conversation| {
         let (org, id) = (&org, &id);
         async move {
             match erase_one(eraser, bus, audits, org, &conversation, by, Some(id)).await {
@@ -261,11 +282,12 @@ where
     let job = match outcome {
         Ok(job) => job,
         Err(_) => {
-            tracing::warn!(erasure = %id, "participant erasure interrupted; the next status call resumes it");
+            tracing::warn!(erasure = %id, "erasure job interrupted; the next status call resumes it");
             eraser.job(&org, &id).await.ok().flatten().unwrap_or(before)
         }
     };
-    if job.is_done() && !was_done {
+    // A tenant's job ends in the tenant's own change (`offboarded`), audited there.
+    if job.is_done() && !was_done && !job.is_offboarding() {
         let detail = json!({ "erasureId": id, "conversations": job.conversations,
             "items": job.items, "held": job.held });
         if audit(audits, bus, &org, by, "participantErasureDone", detail)
@@ -278,9 +300,11 @@ where
     job
 }
 
-fn status_of(job: &Job) -> Value {
+/// A job as the admin API shows it.
+pub fn status_of(job: &Job) -> Value {
     json!({
         "erasureId": job.erasure_id,
+        "kind": job.kind,
         "status": job.status,
         "conversations": job.conversations,
         "items": job.items,

@@ -541,7 +541,17 @@ impl ConversationEraser for DynamoStore {
             })
             .collect();
         items += entries.len() as u64;
-        self.batch_write(entries).await?;
+        // The Contact Lens start anchors of its contacts (a contact id is a vendorCallKey, and
+        // each partition is keyed by one), apart from the partitions; absent ones cost nothing
+        // but the request's slot.
+        let anchors = partitions.iter().map(|key| {
+            delete_request(
+                crate::contact_lens::anchors::anchor_pk(org, key),
+                crate::contact_lens::anchors::ANCHOR_ITEM.to_owned(),
+            )
+        });
+        self.batch_write(entries.into_iter().chain(anchors).collect())
+            .await?;
         Ok(Erasure {
             conversation,
             partitions,

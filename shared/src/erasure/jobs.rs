@@ -1,14 +1,18 @@
-//! Participant erasure jobs (CONTRACT §8): the job record, its port ([`ErasureJobs`]) and its
-//! DynamoDB and memory adapters, and [`advance`], which moves a job on by one bounded slice.
+//! Erasure jobs (CONTRACT §8) of a participant or of a whole tenant (offboarding): the job
+//! record, its port ([`ErasureJobs`]) and its DynamoDB and memory adapters, and [`advance`],
+//! which moves a job on by one bounded slice.
 //!
 //! | item | pk | sk | |
 //! |---|---|---|---|
-//! | erasure job | `{org}#ERASURE#{erasureId}` | `JOB` | `participantHash`, `status`, `conversations`, `items`, `held`, `cursor`, `version` |
+//! | erasure job | `{org}#ERASURE#{erasureId}` | `JOB` | `kind`, `participantHash`, `status`, `conversations`, `items`, `held`, `cursor`, `notBefore`, `version` |
 //!
-//! The job holds the participant's index hash, never the participant. It is driven by the
-//! admin API itself: the `POST` that starts it and every `GET` of its status each process
-//! conversations of the participant's index entries for at most [`SLICE`] (at least one), saving
-//! the job after each conversation; an interrupted slice is carried on by the next call.
+//! A participant job walks the participant's index (`super::index`) and holds its hash, never
+//! the participant. A tenant job walks the org's index of conversation heads (`byTenant`, see
+//! `crate::store::items`), from `notBefore` on: by then no function still accepts the tenant's
+//! tokens from its cache, so no new conversation can appear behind the walk. Jobs are driven by
+//! the admin API itself: the call that starts one and every `GET` of its status each process
+//! conversations for at most [`SLICE`] (at least one), saving the job after each conversation; an
+//! interrupted slice is carried on by the next call.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -17,12 +21,18 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::index::{participant_hash, participant_pk, PARTICIPANT_ITEM};
-use crate::model::OrgId;
+use crate::model::{ConversationKey, OrgId};
+use crate::store::analysis::HEAD_SK;
 use crate::store::dynamo::{attributes, decode, unavailable, DynamoStore};
+use crate::store::items::{conversation_pk, TENANT_INDEX, TENANT_KEY};
 use crate::store::memory::MemoryStore;
 use crate::store::StoreError;
 
 pub const JOB_ITEM: &str = "ERASURE_JOB";
+/// A participant's erasure.
+pub const PARTICIPANT_JOB: &str = "participant";
+/// A tenant's offboarding.
+pub const TENANT_JOB: &str = "tenant";
 /// How long one invocation works on a job: well within the admin function's 10 s timeout.
 pub const SLICE: Duration = Duration::from_secs(5);
 /// Index entries read per Query.
@@ -38,7 +48,15 @@ pub struct Job {
     pub item_type: String,
     pub erasure_id: String,
     pub org_id: String,
+    /// [`PARTICIPANT_JOB`] or [`TENANT_JOB`].
+    #[serde(default = "participant_kind")]
+    pub kind: String,
+    /// The participant's index hash (a participant job).
+    #[serde(default)]
     pub participant_hash: String,
+    /// Unix seconds before which the job does nothing (a tenant job: the cache bound).
+    #[serde(default)]
+    pub not_before: u64,
     /// `running` or `done`.
     pub status: String,
     pub conversations: u64,
@@ -54,12 +72,40 @@ pub struct Job {
     pub expires_at: u64,
 }
 
+fn participant_kind() -> String {
+    PARTICIPANT_JOB.into()
+}
+
 pub fn job_pk(org: &OrgId, id: &str) -> String {
     format!("{org}#ERASURE#{id}")
 }
 
 impl Job {
+    /// The erasure of everything `participant` took part in.
     pub fn new(org: &OrgId, participant: &str, by: &str, now: u64) -> Self {
+        Self::of_kind(
+            org,
+            PARTICIPANT_JOB,
+            participant_hash(participant),
+            by,
+            now,
+            now,
+        )
+    }
+
+    /// The erasure of all of the org's conversations, from `not_before` (unix seconds) on.
+    pub fn offboarding(org: &OrgId, by: &str, now: u64, not_before: u64) -> Self {
+        Self::of_kind(org, TENANT_JOB, String::new(), by, now, not_before)
+    }
+
+    fn of_kind(
+        org: &OrgId,
+        kind: &str,
+        participant_hash: String,
+        by: &str,
+        now: u64,
+        not_before: u64,
+    ) -> Self {
         let id = uuid::Uuid::new_v4().simple().to_string();
         Self {
             pk: job_pk(org, &id),
@@ -67,7 +113,9 @@ impl Job {
             item_type: JOB_ITEM.into(),
             erasure_id: id,
             org_id: org.to_string(),
-            participant_hash: participant_hash(participant),
+            kind: kind.to_owned(),
+            participant_hash,
+            not_before,
             status: "running".into(),
             conversations: 0,
             items: 0,
@@ -82,6 +130,10 @@ impl Job {
 
     pub fn is_done(&self) -> bool {
         self.status == "done"
+    }
+
+    pub fn is_offboarding(&self) -> bool {
+        self.kind == TENANT_JOB
     }
 }
 
@@ -109,6 +161,14 @@ pub trait ErasureJobs: Send + Sync {
         hash: &str,
         after: Option<&str>,
     ) -> impl Future<Output = Result<(Vec<String>, bool), StoreError>> + Send;
+
+    /// Up to a page of the org's conversation keys after `after` (in key order), and whether
+    /// more follow.
+    fn tenant_conversations(
+        &self,
+        org: &OrgId,
+        after: Option<&str>,
+    ) -> impl Future<Output = Result<(Vec<String>, bool), StoreError>> + Send;
 }
 
 /// One step of a job's work, for its caller to publish and audit (the erasure of one
@@ -121,10 +181,12 @@ pub enum Step {
 
 /// Moves `job` on for at most `slice` (at least one conversation), erasing each conversation
 /// with `erase_one`; saves after each one. Stops early on a failure (the next call resumes).
+/// Before the job's `not_before` (`now`, unix seconds) it does nothing.
 pub async fn advance<J, F, Fut>(
     jobs: &J,
     mut job: Job,
     slice: Duration,
+    now: u64,
     mut erase_one: F,
 ) -> Result<Job, StoreError>
 where
@@ -134,10 +196,17 @@ where
 {
     let started = Instant::now();
     let org = OrgId::new(job.org_id.clone());
+    if now < job.not_before {
+        return Ok(job);
+    }
     while !job.is_done() {
-        let (page, more) = jobs
-            .participant_conversations(&org, &job.participant_hash, job.cursor.as_deref())
-            .await?;
+        let cursor = job.cursor.as_deref();
+        let (page, more) = if job.is_offboarding() {
+            jobs.tenant_conversations(&org, cursor).await?
+        } else {
+            jobs.participant_conversations(&org, &job.participant_hash, cursor)
+                .await?
+        };
         for conversation in &page {
             if started.elapsed() > slice {
                 return Ok(job);
@@ -248,6 +317,46 @@ impl ErasureJobs for DynamoStore {
             .collect();
         Ok((keys, more))
     }
+
+    /// One Query of the keys-only index `byTenant`: never a Scan. (An index is read eventually
+    /// consistently; a tenant job starts after every write of the tenant's has settled.)
+    async fn tenant_conversations(
+        &self,
+        org: &OrgId,
+        after: Option<&str>,
+    ) -> Result<(Vec<String>, bool), StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .index_name(TENANT_INDEX)
+            .key_condition_expression("#t = :org")
+            .expression_attribute_names("#t", TENANT_KEY)
+            .expression_attribute_values(":org", AttributeValue::S(org.to_string()))
+            .limit(PAGE);
+        let query = match after {
+            Some(after) => {
+                let pk = conversation_pk(org, &ConversationKey::stored(after.to_owned()));
+                query
+                    .exclusive_start_key(TENANT_KEY, AttributeValue::S(org.to_string()))
+                    .exclusive_start_key("pk", AttributeValue::S(pk))
+                    .exclusive_start_key("sk", AttributeValue::S(HEAD_SK.into()))
+            }
+            None => query,
+        };
+        let output = query.send().await.map_err(|e| unavailable("Query", e))?;
+        let more = output.last_evaluated_key().is_some();
+        let prefix = format!("{org}#CONV#");
+        let keys = output
+            .items()
+            .iter()
+            .filter_map(|i| match i.get("pk") {
+                Some(AttributeValue::S(pk)) => pk.strip_prefix(&prefix).map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        Ok((keys, more))
+    }
 }
 
 impl ErasureJobs for MemoryStore {
@@ -283,6 +392,30 @@ impl ErasureJobs for MemoryStore {
                 .values()
                 .filter(|m| participant_hash(&m.participant_id) == hash)
                 .filter_map(|m| m.pk.strip_prefix(&prefix).map(str::to_owned))
+                .filter(|k| after.is_none_or(|a| k.as_str() > a))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            (keys, false)
+        }))
+    }
+
+    /// Every conversation with a transcript entry, a signal or a post-call sentiment.
+    async fn tenant_conversations(
+        &self,
+        org: &OrgId,
+        after: Option<&str>,
+    ) -> Result<(Vec<String>, bool), StoreError> {
+        let prefix = format!("{org}#CONV#");
+        Ok(self.with(|t| {
+            let partitions = t
+                .messages
+                .keys()
+                .chain(t.signals.keys())
+                .chain(t.post_call.keys())
+                .map(|(pk, _)| pk);
+            let mut keys: Vec<String> = partitions
+                .filter_map(|pk| pk.strip_prefix(&prefix).map(str::to_owned))
                 .filter(|k| after.is_none_or(|a| k.as_str() > a))
                 .collect();
             keys.sort();

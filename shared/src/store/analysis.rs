@@ -200,7 +200,11 @@ impl DynamoStore {
         let mut key = conversation.as_str().to_owned();
         let retention = self.retention_secs_of(org).await;
         for _ in 0..MAX_PART_OF_DEPTH {
-            let mut set = "itemType = :head, expiresAt = :expires".to_owned();
+            // `tenantIndex`: the org's index of conversations (`super::items`, offboarding).
+            let mut set = format!(
+                "itemType = :head, expiresAt = :expires, {} = :tenant",
+                super::items::TENANT_KEY
+            );
             let mut request = self
                 .client()
                 .update_item()
@@ -212,6 +216,7 @@ impl DynamoStore {
                 .key("sk", AttributeValue::S(HEAD_SK.into()))
                 .expression_attribute_values(":one", AttributeValue::N("1".into()))
                 .expression_attribute_values(":head", AttributeValue::S(HEAD_ITEM.into()))
+                .expression_attribute_values(":tenant", AttributeValue::S(org.to_string()))
                 .expression_attribute_values(
                     ":expires",
                     AttributeValue::N((now + retention).to_string()),

@@ -13,6 +13,12 @@
 //! | conversation head   | `{org}#CONV#{conversationKey}` | `HEAD`                            | (see [`super::analysis`])              |
 //! | analysis record     | `{org}#CONV#{conversationKey}` | `ANALYSIS`, `ANALYSIS#{nn}`       | (see [`super::analysis`])              |
 //!
+//! Every conversation head also carries `tenantIndex` (the org id), the key of the keys-only
+//! global index `byTenant` (`tenantIndex`, `pk`): an org's conversations without a Scan, for
+//! offboarding (CONTRACT §8). DynamoDB writes a keys-only index only when its key changes, so
+//! the index costs one write per new partition, not one per head update; a tombstone (an erased
+//! head) has no `tenantIndex` and leaves the index.
+//!
 //! Org ids never contain `#`, so a partition key always splits unambiguously at its first `#`.
 //! Every item carries `expiresAt` (unix seconds), the table's TTL attribute.
 
@@ -37,6 +43,9 @@ pub const ROUTING_ITEM: &str = "ROUTING";
 /// The local secondary index ordering a conversation's transcript by time, and its sort key.
 pub const TIME_INDEX: &str = "byTime";
 pub const TIME_KEY: &str = "timeKey";
+/// The global index of conversation heads by org, and its partition key (see above).
+pub const TENANT_INDEX: &str = "byTenant";
+pub const TENANT_KEY: &str = "tenantIndex";
 /// `timeKey` prefix of transcript messages.
 pub const MESSAGE_TIME_PREFIX: &str = "MSG#";
 

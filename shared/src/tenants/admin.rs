@@ -10,7 +10,7 @@ use http::{HeaderMap, Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::import::key_id;
-use super::record::{is_org_id, TenantRecord};
+use super::record::{is_org_id, Status, TenantRecord};
 use super::settings::{apply_settings, NewKey, MAX_KEYS};
 use super::store::{AuditEntry, SaveError, TenantAdminStore, TenantChange};
 use crate::bus::EventPublisher;
@@ -38,6 +38,9 @@ pub struct AdminApp<T, B, C> {
     pub bus: B,
     /// The conversations table: erasure and legal hold (CONTRACT §8).
     pub conversations: C,
+    /// From an offboarding's start to its first erasure ([`super::offboard::OFFBOARD_SETTLE`];
+    /// shorter only in tests).
+    pub offboard_settle: std::time::Duration,
 }
 
 /// The caller of a request API Gateway authorised with `AWS_IAM` (payload 2.0): its
@@ -116,7 +119,7 @@ async fn route<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser + E
             match *method {
                 Method::GET => get(app, &org).await,
                 Method::PUT => put(app, &org, &json_body(request)?, by).await,
-                Method::DELETE => offboard(app, &org).await,
+                Method::DELETE => super::offboard::offboard(app, &org, by).await,
                 _ => allow("GET, PUT, DELETE"),
             }
         }
@@ -168,15 +171,7 @@ async fn route<T: TenantAdminStore, B: EventPublisher, C: ConversationEraser + E
             let org = OrgId::new(org_of(org)?);
             match *method {
                 Method::GET => {
-                    let body = erasure::admin::participant_status(
-                        &app.conversations,
-                        &app.bus,
-                        &app.store,
-                        &org,
-                        id,
-                        &by.0,
-                    )
-                    .await?;
+                    let body = super::offboard::erasure_status(app, org.as_str(), id, by).await?;
                     ok(StatusCode::OK, &body)
                 }
                 _ => allow("GET"),
@@ -230,11 +225,11 @@ fn json_body(request: &Request<Bytes>) -> Result<Value, ApiError> {
     }
 }
 
-fn ok(status: StatusCode, value: &Value) -> Result<Response<Bytes>, ApiError> {
+pub(super) fn ok(status: StatusCode, value: &Value) -> Result<Response<Bytes>, ApiError> {
     Ok(respond::object(Format::Json, status, value))
 }
 
-fn unknown_tenant(org: &str) -> ApiError {
+pub(super) fn unknown_tenant(org: &str) -> ApiError {
     ApiError::NotFound(format!("No tenant {org}"))
 }
 
@@ -326,7 +321,7 @@ fn url_query(query: &str) -> Vec<(String, String)> {
 
 /// One change made by `change` to the current record (or `None`, none yet), written over the
 /// version it was made from, audited and published; retried when a concurrent change wins.
-async fn change<T, B, C, F>(
+pub(super) async fn change<T, B, C, F>(
     app: &AdminApp<T, B, C>,
     org: &str,
     by: &Principal,
@@ -425,6 +420,11 @@ async fn put<T: TenantAdminStore, B: EventPublisher, C>(
     by: &Principal,
 ) -> Result<Response<Bytes>, ApiError> {
     let record = change(app, org, by, |current, now| {
+        // An offboarded org id is onboarded afresh (CONTRACT §8: nothing of it is left).
+        let current = current.filter(|r| r.status != Status::Offboarded);
+        if let Some(current) = &current {
+            super::offboard::refuse_while_offboarding(current)?;
+        }
         let created = current.is_none();
         let mut record = current.unwrap_or_else(|| TenantRecord::new(org, now));
         let fields = apply_settings(&mut record, body)?;
@@ -447,6 +447,10 @@ async fn add_key<T: TenantAdminStore, B: EventPublisher, C>(
     let mut existed = false;
     change(app, org, by, |current, now| {
         let mut record = current.ok_or_else(|| unknown_tenant(org))?;
+        if record.status.is_offboarded() {
+            super::offboard::refuse_while_offboarding(&record)?;
+            return Err(unknown_tenant(org));
+        }
         if record.keys.iter().any(|k| k.key_id == id) {
             existed = true;
             return Ok(None);
@@ -500,18 +504,4 @@ async fn revoke_key<T: TenantAdminStore, B: EventPublisher, C>(
         .status(StatusCode::NO_CONTENT)
         .body(Bytes::new())
         .expect("a bare status is valid"))
-}
-
-async fn offboard<T: TenantAdminStore, B, C>(
-    app: &AdminApp<T, B, C>,
-    org: &str,
-) -> Result<Response<Bytes>, ApiError> {
-    load(&app.store, org)
-        .await?
-        .ok_or_else(|| unknown_tenant(org))?;
-    Err(ApiError::NotImplemented(
-        "Offboarding erases all of the tenant's data (CONTRACT §8) and arrives with erasure; \
-         meanwhile suspend the tenant: PUT {\"status\":\"suspended\"}"
-            .into(),
-    ))
 }

@@ -6,6 +6,7 @@ mod directory;
 pub mod dynamo;
 pub mod import;
 pub mod memory;
+pub mod offboard;
 pub mod record;
 pub mod settings;
 pub mod store;

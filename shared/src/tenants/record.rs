@@ -4,13 +4,24 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// `active`, or `suspended`: a suspended tenant's tokens are refused, its data kept.
+/// `active`, or `suspended`: a suspended tenant's tokens are refused, its data kept. Offboarding
+/// (`DELETE /admin/v1/tenants/{orgId}`) makes it `offboarding` (no keys, its data being erased),
+/// then `offboarded`; only `active` tokens are accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     #[default]
     Active,
     Suspended,
+    Offboarding,
+    Offboarded,
+}
+
+impl Status {
+    /// Offboarding or offboarded.
+    pub fn is_offboarded(self) -> bool {
+        matches!(self, Self::Offboarding | Self::Offboarded)
+    }
 }
 
 /// One registered key. Exactly one of `public_key` and `certificate` holds the PEM text.
@@ -109,6 +120,9 @@ pub struct TenantRecord {
     /// Amazon Connect instance ARNs or ids, as given.
     #[serde(default)]
     pub connect_instances: Vec<String>,
+    /// The erasure job of its offboarding (status `offboarding` or `offboarded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     /// Incremented by every change; a change is written only over the version it was made from.
@@ -129,6 +143,7 @@ impl TenantRecord {
             redaction: None,
             limits: None,
             connect_instances: Vec::new(),
+            erasure_id: None,
             created_at: now.to_owned(),
             updated_at: now.to_owned(),
             version: 0,

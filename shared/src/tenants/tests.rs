@@ -30,6 +30,7 @@ fn world() -> World {
     World {
         tenants: Tenants::with_clock(Arc::new(store.clone()), None, clock.clone()),
         admin: AdminApp {
+            offboard_settle: crate::tenants::offboard::OFFBOARD_SETTLE,
             store,
             bus: MemoryBus::default(),
             conversations: crate::store::memory::MemoryStore::new(90),
@@ -359,8 +360,8 @@ async fn admin_routes_and_paging() {
         ),
         (
             Method::DELETE,
-            "/admin/v1/tenants/00D000000000001",
-            StatusCode::NOT_IMPLEMENTED,
+            "/admin/v1/tenants/00DB00000000099",
+            StatusCode::NOT_FOUND,
         ),
         (
             Method::DELETE,

@@ -49,7 +49,10 @@ pub async fn run(api: &impl Api, command: &Command) -> Result<Output, Error> {
             }
             TenantsCommand::Suspend { org } => tenants::set_status(api, org, "suspended").await,
             TenantsCommand::Activate { org } => tenants::set_status(api, org, "active").await,
-            TenantsCommand::Offboard { org, yes } => tenants::offboard(api, org, *yes).await,
+            TenantsCommand::Offboard { org, yes, wait } => {
+                let poll = wait.then_some(tenants::POLL);
+                tenants::offboard(api, org, *yes, poll).await
+            }
         },
         Command::Keys(command) => match command {
             KeysCommand::Add {

@@ -110,16 +110,37 @@ pub(crate) fn no_tenant(org: &str) -> Error {
     ))
 }
 
-pub async fn offboard(api: &impl Api, org: &str, confirmed: bool) -> Result<Output, Error> {
+/// Between two polls of an erasure (`--wait`).
+pub const POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `DELETE` the tenant; with `poll`, then `GET` its erasure until it is `done`.
+pub async fn offboard(
+    api: &impl Api,
+    org: &str,
+    confirmed: bool,
+    poll: Option<std::time::Duration>,
+) -> Result<Output, Error> {
     if !confirmed {
         return Err(Error::usage(format!(
             "offboarding erases tenant {org} and all its data and cannot be undone: pass --yes to confirm"
         )));
     }
-    let answer = send(api, Call::delete(&tenant(org)), &[200, 202]).await?;
-    Ok(Output::json(answer).note(format!(
-        "offboarding {org}: its keys stop working now, its data is being erased"
-    )))
+    let mut answer = send(api, Call::delete(&tenant(org)), &[200, 202]).await?;
+    if let (Some(every), Some(id)) = (poll, answer["erasureId"].as_str().map(str::to_owned)) {
+        while answer["status"] == "running" {
+            tokio::time::sleep(every).await;
+            answer = send(api, Call::get(&["tenants", org, "erasures", &id]), &[200]).await?;
+        }
+    }
+    let note = if answer["status"] == "done" {
+        format!("offboarded {org}: its keys are gone and its data erased")
+    } else {
+        format!(
+            "offboarding {org}: its keys stop working now, its data is being erased \
+             (--wait follows it to the end)"
+        )
+    };
+    Ok(Output::json(answer).note(note))
 }
 
 #[cfg(test)]
@@ -240,18 +261,39 @@ mod tests {
     async fn offboard_needs_confirmation_and_accepts_202() {
         let api = FakeApi::default();
         assert!(matches!(
-            offboard(&api, ORG, false).await,
+            offboard(&api, ORG, false, None).await,
             Err(Error::Usage(_))
         ));
         assert!(api.calls().is_empty());
-        let api = FakeApi::answering([(202, json!({"erasureId": "e1"}))]);
-        let out = offboard(&api, ORG, true).await.unwrap();
-        assert_eq!(out.json.unwrap(), json!({"erasureId": "e1"}));
+        let api = FakeApi::answering([(202, json!({"erasureId": "e1", "status": "running"}))]);
+        let out = offboard(&api, ORG, true, None).await.unwrap();
+        assert_eq!(out.json.unwrap()["erasureId"], "e1");
         assert_eq!(api.described(), [format!("DELETE /admin/v1/tenants/{ORG}")]);
-        let not_yet = FakeApi::answering([(501, json!([{"errorCode": "NOT_IMPLEMENTED"}]))]);
+        let refused = FakeApi::answering([(409, json!([{"errorCode": "CONFLICT"}]))]);
         assert!(matches!(
-            offboard(&not_yet, ORG, true).await,
-            Err(Error::Api { status: 501, .. })
+            offboard(&refused, ORG, true, None).await,
+            Err(Error::Api { status: 409, .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn offboard_waits_by_polling_the_erasure_until_done() {
+        let api = FakeApi::answering([
+            (202, json!({"erasureId": "e1", "status": "running"})),
+            (200, json!({"erasureId": "e1", "status": "running"})),
+            (
+                200,
+                json!({"erasureId": "e1", "status": "done", "conversations": 3}),
+            ),
+        ]);
+        let out = offboard(&api, ORG, true, Some(std::time::Duration::ZERO))
+            .await
+            .unwrap();
+        assert_eq!(out.json.unwrap()["conversations"], 3);
+        let get = format!("GET /admin/v1/tenants/{ORG}/erasures/e1");
+        assert_eq!(
+            api.described(),
+            [format!("DELETE /admin/v1/tenants/{ORG}"), get.clone(), get]
+        );
     }
 }
