@@ -38,7 +38,6 @@ fn tenant_index() -> GlobalSecondaryIndex {
     GlobalSecondaryIndex::builder()
         .index_name(TENANT_INDEX)
         .key_schema(key(TENANT_KEY, KeyType::Hash))
-        .key_schema(key("pk", KeyType::Range))
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::KeysOnly)
@@ -80,7 +79,6 @@ pub async fn ensure_table(
                 .update_table()
                 .table_name(name)
                 .attribute_definitions(string_attribute(TENANT_KEY))
-                .attribute_definitions(string_attribute("pk"))
                 .global_secondary_index_updates(
                     GlobalSecondaryIndexUpdate::builder()
                         .create(

@@ -162,8 +162,8 @@ pub trait ErasureJobs: Send + Sync {
         after: Option<&str>,
     ) -> impl Future<Output = Result<(Vec<String>, bool), StoreError>> + Send;
 
-    /// Up to a page of the org's conversation keys after `after` (in key order), and whether
-    /// more follow.
+    /// Up to a page of the org's conversation keys after `after` (in the index's order), and
+    /// whether more follow.
     fn tenant_conversations(
         &self,
         org: &OrgId,

@@ -14,8 +14,8 @@
 //! | analysis record     | `{org}#CONV#{conversationKey}` | `ANALYSIS`, `ANALYSIS#{nn}`       | (see [`super::analysis`])              |
 //!
 //! Every conversation head also carries `tenantIndex` (the org id), the key of the keys-only
-//! global index `byTenant` (`tenantIndex`, `pk`): an org's conversations without a Scan, for
-//! offboarding (CONTRACT §8). DynamoDB writes a keys-only index only when its key changes, so
+//! global index `byTenant` (hash key `tenantIndex` only: a range key would cap the table's `pk`
+//! at 1,024 bytes): an org's conversations without a Scan, for offboarding (CONTRACT §8). DynamoDB writes a keys-only index only when its key changes, so
 //! the index costs one write per new partition, not one per head update; a tombstone (an erased
 //! head) has no `tenantIndex` and leaves the index.
 //!
