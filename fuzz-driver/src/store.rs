@@ -16,7 +16,7 @@ use shared::store::memory::MemoryStore;
 use shared::store::updates::update_attributes;
 use shared::store::{
     ConversationReader, ConversationRecord, Created, Leg, LegUpdate, MessageBatch, NewLeg,
-    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore,
+    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore, Watched,
 };
 
 use crate::limits::{self, Item};
@@ -102,7 +102,7 @@ impl Shared {
 }
 
 impl TelephonyStore for CheckingStore {
-    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
+    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<Watched, StoreError> {
         let pk = conversation_pk(batch.org, batch.conversation);
         for event in &batch.events {
             let item = SignalItem::new(&batch, &pk, event.clone(), batch.received_at);
@@ -117,7 +117,7 @@ impl TelephonyStore for CheckingStore {
         self.inner.put_signals(batch).await
     }
 
-    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
+    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<Vec<Watched>, StoreError> {
         for batch in batches {
             for message in batch.messages {
                 let item = MessageItem::new(batch, message, batch.received_at);

@@ -116,9 +116,13 @@ pub struct LivePublisher<B> {
 
 impl<B: EventPublisher> EventPublisher for LivePublisher<B> {
     async fn publish(&self, events: Vec<BusEvent>) -> Result<(), PublishError> {
-        self.bus.publish(events.clone()).await?;
-        // Only a published event goes live; the queue lives as long as the server.
-        let _ = self.live.queue.send(events);
+        // Only a published event goes live, and of those what the live-deliver rule passes in
+        // AWS (not `watched: false`); the queue lives as long as the server.
+        let live: Vec<BusEvent> = events.iter().filter(|e| e.is_for_live()).cloned().collect();
+        self.bus.publish(events).await?;
+        if !live.is_empty() {
+            let _ = self.live.queue.send(live);
+        }
         Ok(())
     }
 }

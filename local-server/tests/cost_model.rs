@@ -34,6 +34,9 @@ struct Units {
     read_units: f64,
     /// EventBridge entries put (each ≤ 64 KB: one billed event).
     bus_events: u64,
+    /// Of those, what the live-deliver rule passes (all but `watched: false`): one live-deliver
+    /// invocation each in AWS.
+    live_events: u64,
     /// HTTP API requests (each a Lambda invocation of ingest-events or get-intelligence).
     http_requests: u64,
     /// Messages pushed to consoles (WebSocket messages; each a management API post).
@@ -52,6 +55,7 @@ impl Units {
         self.write_units += other.write_units;
         self.read_units += other.read_units;
         self.bus_events += other.bus_events;
+        self.live_events += other.live_events;
         self.http_requests += other.http_requests;
         self.pushed += other.pushed;
     }
@@ -84,7 +88,13 @@ fn units_of(exchanges: &[Exchange]) -> Units {
             continue;
         }
         if service == "AWSEvents" && op == "PutEvents" {
-            units.bus_events += body["Entries"].as_array().map_or(0, Vec::len) as u64;
+            for entry in body["Entries"].as_array().into_iter().flatten() {
+                units.bus_events += 1;
+                let detail = entry["Detail"].as_str().unwrap_or_default();
+                if !detail.ends_with("\"watched\":false}") {
+                    units.live_events += 1;
+                }
+            }
             continue;
         }
         if !service.starts_with("DynamoDB") {
@@ -368,11 +378,11 @@ fn print_table(title: &str, phases: &[(&'static str, Units)], pushed: u64) -> Un
 
 /// Dollars of one call, by service, and the Lambda invocations it takes.
 fn dollars(total: &Units, watchers: u64, transcript_chars: u64) -> BTreeMap<&'static str, f64> {
-    // Invocations: every HTTP request; live-deliver once per bus event (its rule takes every
-    // detail type), each with one subscriber Query (0.5 RRU) and a post per watcher; the
-    // analysis once per ended conversation (its filter passes only ended heads); live-socket
-    // three per console (connect, subscribe, disconnect).
-    let live_invocations = total.bus_events as f64;
+    // Invocations: every HTTP request; live-deliver once per event its rule passes (all but
+    // those of unwatched conversations' writes), each with one subscriber Query (0.5 RRU) and a
+    // post per watcher; the analysis once per ended conversation (its filter passes only ended
+    // heads); live-socket three per console (connect, subscribe, disconnect).
+    let live_invocations = total.live_events as f64;
     let invocations = total.http_requests as f64 + live_invocations + 1.0 + 3.0 * watchers as f64;
     let round_trips = total.dynamodb_requests() as f64 + total.http_requests as f64;
     let billed_ms = invocations * 2.0
@@ -517,5 +527,57 @@ async fn a_ten_minute_call_costs_what_docs_cost_md_says_and_grows_linearly() {
     println!(
         "pushes: one console {pushed} for {} events; two consoles {pushed_two} for {} events",
         total.bus_events, half_total.bus_events
+    );
+    // A watched call's every event goes live.
+    assert_eq!(total.live_events, total.bus_events);
+
+    // Nobody watching: the writes' events are marked `watched: false` and skip live delivery
+    // (no live-deliver invocation, no subscriber Query); the bus still carries every event.
+    let (unwatched, none) = a_call(UTTERANCES, SIGNALS, 0).await;
+    let unwatched_total = print_table("The same call, nobody watching", &unwatched, none);
+    assert_eq!(none, 0);
+    let alone = per_phase(&unwatched, "utterances, first leg", UTTERANCES / 2);
+    let live_per_utterance = |phases: &[(&'static str, Units)]| {
+        let u = &phases
+            .iter()
+            .find(|(p, _)| *p == "utterances, first leg")
+            .expect("phase")
+            .1;
+        u.live_events as f64 / (UTTERANCES / 2) as f64
+    };
+    println!(
+        "per utterance watched {first:?} ({} live), unwatched {alone:?} ({} live)",
+        live_per_utterance(&phases),
+        live_per_utterance(&unwatched)
+    );
+    assert_eq!(live_per_utterance(&unwatched), 0.0);
+    assert_eq!(live_per_utterance(&phases), 1.0);
+    assert_eq!((alone.1, alone.2), (first.1, first.2), "same writes, same events");
+    assert!(
+        (first.0 - alone.0 - 1.0).abs() < 0.05,
+        "one request fewer per utterance (the subscriber Query): {first:?} vs {alone:?}"
+    );
+    assert_eq!(unwatched_total.bus_events, total.bus_events);
+    let skipped = unwatched_total.bus_events - unwatched_total.live_events;
+    let before = Units {
+        live_events: unwatched_total.bus_events,
+        ..unwatched_total.clone()
+    };
+    let (after_d, before_d): (f64, f64) = (
+        dollars(&unwatched_total, 0, chars).values().sum(),
+        dollars(&before, 0, chars).values().sum(),
+    );
+    let bedrock = dollars(&unwatched_total, 0, chars)["Bedrock (generative summary)"];
+    println!(
+        "nobody watching: {} of {} events skip live delivery ({} go live); per 1,000 \
+         call-minutes ${:.4} (${:.4} without Bedrock) against ${:.4} (${:.4}) when every \
+         event invoked live-deliver",
+        skipped,
+        unwatched_total.bus_events,
+        unwatched_total.live_events,
+        after_d * 100.0,
+        (after_d - bedrock) * 100.0,
+        (before_d + skipped as f64 * 0.5 * price::DYNAMODB_RRU) * 100.0,
+        (before_d + skipped as f64 * 0.5 * price::DYNAMODB_RRU - bedrock) * 100.0,
     );
 }

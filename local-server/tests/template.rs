@@ -186,3 +186,48 @@ fn regex_free_substitute(body: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// The live-deliver rule: every detail type the service publishes, but not the writes of
+/// conversations nobody watches (`watched: false`, docs/cost.md). Its `detail` pattern, read as
+/// EventBridge reads it (`$or` of `watched: [true]` and `watched: [{exists: false}]`), passes
+/// exactly the events the local server's live channel takes (`BusEvent::is_for_live`).
+#[test]
+fn live_delivery_takes_every_detail_type_but_not_unwatched_writes() {
+    let t = template();
+    let pattern = &t["Resources"]["LiveDeliverFunction"]["Properties"]["Events"]["BusEvents"]
+        ["Properties"]["Pattern"];
+    let types: Vec<&str> = pattern["detail-type"]
+        .as_sequence()
+        .expect("detail-type")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(types, shared::bus::DETAIL_TYPES);
+    let alternatives = pattern["detail"]["$or"].as_sequence().expect("$or");
+    let passes = |detail: &serde_json::Value| {
+        alternatives.iter().any(|alternative| {
+            let values = alternative["watched"].as_sequence().expect("watched");
+            values.iter().any(|v| match v {
+                Value::Bool(b) => detail.get("watched") == Some(&serde_json::json!(b)),
+                Value::Mapping(_) if v["exists"] == Value::Bool(false) => {
+                    detail.get("watched").is_none()
+                }
+                other => panic!("an unexpected pattern value {other:?}"),
+            })
+        })
+    };
+    let plain = shared::bus::BusEvent::new(
+        shared::bus::TRANSCRIPT_DETAIL_TYPE,
+        &serde_json::json!({"tenant": "00D000000000001", "content": "hi"}),
+    )
+    .unwrap();
+    for watched in [None, Some(true), Some(false)] {
+        let event = match watched {
+            None => plain.clone(),
+            Some(w) => plain.clone().watched(shared::store::Watched(w)),
+        };
+        let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap();
+        assert_eq!(passes(&detail), event.is_for_live(), "{watched:?}");
+        assert_eq!(event.is_for_live(), watched != Some(false));
+    }
+}

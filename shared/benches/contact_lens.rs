@@ -24,7 +24,7 @@ use shared::model::{OrgId, VendorCallKey, VoiceCallId};
 use shared::store::memory::MemoryStore;
 use shared::store::{
     Created, Leg, LegUpdate, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, RoutingBatch,
-    SignalBatch, StoreError, TelephonyStore,
+    SignalBatch, StoreError, TelephonyStore, Watched,
 };
 use shared::tenants::memory::MemoryTenants;
 use shared::tenants::{TenantRecord, Tenants};
@@ -52,11 +52,11 @@ impl Counted {
 }
 
 impl TelephonyStore for Counted {
-    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<(), StoreError> {
+    async fn put_signals(&self, batch: SignalBatch<'_>) -> Result<Watched, StoreError> {
         self.writes(batch.events.len());
         self.inner.put_signals(batch).await
     }
-    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
+    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<Vec<Watched>, StoreError> {
         let items: usize = batches.iter().map(|b| b.messages.len()).sum();
         self.add(items.div_ceil(25) + batches.len());
         self.inner.put_messages(batches).await

@@ -60,6 +60,27 @@ impl BusEvent {
         Ok(Self::of_json(detail_type, json))
     }
 
+    /// The detail with `"watched"` appended, its last field: whether anyone watches the
+    /// conversation live. The live-deliver rule passes every event but `watched: false` ones
+    /// (template.yaml), and the local server's live channel does the same ([`Self::is_for_live`]);
+    /// events of other types carry no `watched` and are always delivered.
+    pub fn watched(mut self, watched: crate::store::Watched) -> Self {
+        if self.detail.ends_with('}') {
+            self.detail.pop();
+            if !self.detail.ends_with('{') {
+                self.detail.push(',');
+            }
+            self.detail
+                .push_str(if watched.0 { WATCHED_TRUE } else { WATCHED_FALSE });
+        }
+        self
+    }
+
+    /// Whether live delivery takes the event: all but those marked `watched: false`.
+    pub fn is_for_live(&self) -> bool {
+        !self.detail.ends_with(WATCHED_FALSE)
+    }
+
     /// An event of a detail already written as JSON by serde_json.
     fn of_json(detail_type: &'static str, json: Vec<u8>) -> Self {
         Self {
@@ -70,6 +91,9 @@ impl BusEvent {
 }
 
 /// A detail that did not serialise: logged, and reported as the bus being unavailable.
+const WATCHED_TRUE: &str = "\"watched\":true}";
+const WATCHED_FALSE: &str = "\"watched\":false}";
+
 fn unserialisable(detail_type: &'static str, e: serde_json::Error) -> PublishError {
     tracing::error!(error = %e, detail_type, "bus detail did not serialise");
     PublishError::Unavailable
@@ -224,6 +248,20 @@ mod tests {
     use super::*;
     use crate::model::{Participant, Score, Sentiment};
     use serde_json::json;
+
+    #[test]
+    fn watched_is_the_details_last_field_and_only_false_keeps_an_event_from_live() {
+        let event = BusEvent::new(TRANSCRIPT_DETAIL_TYPE, &json!({"tenant": "t", "x": "}"})).unwrap();
+        assert!(event.is_for_live(), "an event without the mark");
+        let watched = event.clone().watched(crate::store::Watched(true));
+        let unwatched = event.watched(crate::store::Watched(false));
+        let read = |e: &BusEvent| serde_json::from_str::<Value>(&e.detail).unwrap();
+        assert_eq!(read(&watched), json!({"tenant": "t", "x": "}", "watched": true}));
+        assert_eq!(read(&unwatched), json!({"tenant": "t", "x": "}", "watched": false}));
+        assert!(watched.is_for_live() && !unwatched.is_for_live());
+        let empty = BusEvent::new(TRANSCRIPT_DETAIL_TYPE, &json!({})).unwrap();
+        assert_eq!(read(&empty.watched(crate::store::Watched(false))), json!({"watched": false}));
+    }
 
     #[test]
     fn a_signal_detail_is_one_object_of_the_request_and_the_signal_fields() {

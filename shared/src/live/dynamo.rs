@@ -7,6 +7,10 @@
 //! | idle marker | `LIVE#IDLE` | `{connectionId}` | `connectedAt`; deleted on the first subscribe |
 //!
 //! Every item carries `expiresAt` (TTL), which only collects what a lost `$disconnect` left.
+//!
+//! A subscription also marks the conversation's head [`super::WATCHED`] before it is answered:
+//! a write whose head update came before the mark wrote its data before it too, so a console
+//! that reads the conversation after `subscribed` sees it; every later write is delivered.
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use serde::{Deserialize, Serialize};
@@ -21,6 +25,51 @@ pub const SUBSCRIPTION_ITEM: &str = "LIVE_SUBSCRIPTION";
 pub const CONNECTION_INDEX_ITEM: &str = "LIVE_CONNECTION_SUBSCRIPTION";
 pub const IDLE_ITEM: &str = "LIVE_IDLE";
 const IDLE_PK: &str = "LIVE#IDLE";
+
+impl DynamoStore {
+    /// `watched` on the conversation's head (which a subscription to a conversation without
+    /// data yet creates, expiring like a subscription), unless it is being erased.
+    async fn mark_watched(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+        now: u64,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .key(
+                "pk",
+                AttributeValue::S(crate::store::items::conversation_pk(org, conversation)),
+            )
+            .key(
+                "sk",
+                AttributeValue::S(crate::store::analysis::HEAD_SK.into()),
+            )
+            .update_expression("SET #w = :yes, expiresAt = if_not_exists(expiresAt, :expires)")
+            .condition_expression("attribute_not_exists(erasing)")
+            .expression_attribute_names("#w", super::WATCHED)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((now + SUBSCRIPTION_TTL_SECS).to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                // Being erased: the subscription follows it out ({"type":"erased"}).
+                Ok(())
+            }
+            Err(e) => Err(unavailable("UpdateItem", e)),
+        }
+    }
+}
 
 pub fn subscription_pk(org: &OrgId, conversation: &ConversationKey) -> String {
     format!("{org}#LIVE#{}", conversation.as_str())
@@ -146,6 +195,7 @@ impl Subscriptions for DynamoStore {
             sub_pk,
             expires_at,
         };
+        self.mark_watched(s.org, s.conversation, s.now).await?;
         // One BatchWriteItem: both items, and the connection is no longer idle.
         self.batch_write(vec![
             put(item(subscription)?),

@@ -189,15 +189,17 @@ pub fn decompress(bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
 
 impl DynamoStore {
     /// Raises the head of `conversation`'s partition after a write to it (its data is durable),
-    /// and the heads it is `partOf`. `ends`: the write may have ended the conversation.
+    /// and the heads it is `partOf`. `ends`: the write may have ended the conversation. Answers
+    /// whether a live subscription marked one of those heads ([`crate::live::WATCHED`]).
     pub(super) async fn touch(
         &self,
         org: &OrgId,
         conversation: &ConversationKey,
         ends: bool,
         now: u64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<super::Watched, StoreError> {
         let mut key = conversation.as_str().to_owned();
+        let mut watched = false;
         let retention = self.retention_secs_of(org).await;
         for _ in 0..MAX_PART_OF_DEPTH {
             // `tenantIndex`: the org's index of conversations (`super::items`, offboarding).
@@ -245,16 +247,15 @@ impl DynamoStore {
                 }
                 Err(e) => return Err(unavailable("UpdateItem", e)),
             };
-            match output.attributes.and_then(|a| match a.get("partOf") {
-                Some(AttributeValue::S(parent)) => Some(parent.clone()),
-                _ => None,
-            }) {
-                Some(parent) if parent != key => key = parent,
-                _ => return Ok(()),
+            let head = output.attributes.unwrap_or_default();
+            watched |= matches!(head.get(crate::live::WATCHED), Some(AttributeValue::Bool(true)));
+            match head.get("partOf") {
+                Some(AttributeValue::S(parent)) if *parent != key => key = parent.clone(),
+                _ => return Ok(super::Watched(watched)),
             }
         }
         tracing::warn!("head updates stopped at the partOf depth limit");
-        Ok(())
+        Ok(super::Watched(watched))
     }
 
     /// The transaction item that links a transfer leg's own partition (`leg_key`) to the

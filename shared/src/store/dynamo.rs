@@ -23,6 +23,7 @@ use super::updates::update_attributes;
 use super::{
     Backoff, ConversationReader, ConversationRecord, Created, Leg, LegUpdate, MessageBatch, NewLeg,
     PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore,
+    Watched,
 };
 use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 
@@ -229,7 +230,7 @@ impl DynamoStore {
 }
 
 impl TelephonyStore for DynamoStore {
-    async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<(), StoreError> {
+    async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<Watched, StoreError> {
         let expires_at = batch.received_at + self.retention_secs_of(batch.org).await;
         let pk = conversation_pk(batch.org, batch.conversation);
         let events = std::mem::take(&mut batch.events);
@@ -242,7 +243,7 @@ impl TelephonyStore for DynamoStore {
             .await
     }
 
-    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
+    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<Vec<Watched>, StoreError> {
         let mut retention = Vec::with_capacity(batches.len());
         for batch in batches {
             retention.push(self.retention_secs_of(batch.org).await);
@@ -273,15 +274,27 @@ impl TelephonyStore for DynamoStore {
         requests.extend(entries.into_values());
         self.batch_write(requests).await?;
         // Each conversation written to, once (bulk transcripts span conversations).
-        let mut touched: Vec<(&OrgId, &ConversationKey)> = Vec::new();
+        let mut touched: Vec<(&OrgId, &ConversationKey, Watched)> = Vec::new();
         for batch in batches.iter().filter(|b| !b.messages.is_empty()) {
-            if !touched.contains(&(batch.org, batch.conversation)) {
-                touched.push((batch.org, batch.conversation));
-                self.touch(batch.org, batch.conversation, false, batch.received_at)
+            if !touched
+                .iter()
+                .any(|(o, c, _)| (*o, *c) == (batch.org, batch.conversation))
+            {
+                let watched = self
+                    .touch(batch.org, batch.conversation, false, batch.received_at)
                     .await?;
+                touched.push((batch.org, batch.conversation, watched));
             }
         }
-        Ok(())
+        Ok(batches
+            .iter()
+            .map(|b| {
+                touched
+                    .iter()
+                    .find(|(o, c, _)| (*o, *c) == (b.org, b.conversation))
+                    .map_or(Watched(false), |t| t.2)
+            })
+            .collect())
     }
 
     async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {
@@ -294,6 +307,7 @@ impl TelephonyStore for DynamoStore {
         // Post-call events end the conversation (CONTRACT §3.2).
         self.touch(batch.org, batch.conversation, true, batch.received_at)
             .await
+            .map(|_| ())
     }
 
     async fn voice_call(&self, org: &OrgId, id: &VoiceCallId) -> Result<Option<Leg>, StoreError> {
@@ -469,6 +483,7 @@ impl TelephonyStore for DynamoStore {
             .map_err(|e| unavailable("PutItem", e))?;
         self.touch(batch.org, batch.conversation, false, batch.received_at)
             .await
+            .map(|_| ())
     }
 }
 

@@ -11,7 +11,7 @@ use super::items::{
 use super::updates::update_attributes;
 use super::{
     Created, Leg, LegUpdate, MessageBatch, NewLeg, PostCallBatch, ReplayGuard, RoutingBatch,
-    RoutingItem, SignalBatch, StoreError, TelephonyStore,
+    RoutingItem, SignalBatch, StoreError, TelephonyStore, Watched,
 };
 use crate::model::{OrgId, VendorCallKey, VoiceCallId};
 
@@ -69,7 +69,7 @@ impl MemoryStore {
 }
 
 impl TelephonyStore for MemoryStore {
-    async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<(), StoreError> {
+    async fn put_signals(&self, mut batch: SignalBatch<'_>) -> Result<Watched, StoreError> {
         let expires_at = batch.received_at + self.retention_secs;
         let pk = conversation_pk(batch.org, batch.conversation);
         let events = std::mem::take(&mut batch.events);
@@ -79,10 +79,11 @@ impl TelephonyStore for MemoryStore {
                 t.signals.insert((item.pk.clone(), item.sk.clone()), item);
             }
         });
-        Ok(())
+        // The memory store keeps no live subscriptions: everything is delivered.
+        Ok(Watched(true))
     }
 
-    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<(), StoreError> {
+    async fn put_messages(&self, batches: &[MessageBatch<'_>]) -> Result<Vec<Watched>, StoreError> {
         self.with(|t| {
             for batch in batches {
                 for message in batch.messages {
@@ -92,7 +93,7 @@ impl TelephonyStore for MemoryStore {
                 }
             }
         });
-        Ok(())
+        Ok(vec![Watched(true); batches.len()])
     }
 
     async fn put_post_call(&self, batch: PostCallBatch<'_>) -> Result<(), StoreError> {

@@ -273,19 +273,30 @@ pub trait ConversationReader: Send + Sync {
     }
 }
 
+/// Whether a live subscription ever marked the conversation's head `watched` (read from the
+/// head the write updates anyway, so it costs nothing). Adapters that keep no such mark answer
+/// `true`: everything is delivered, as before the mark existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Watched(pub bool);
+
 /// Durable home of everything the telephony endpoints accept. Writing the same thing twice
 /// keeps one copy.
+///
+/// The writes that publish per item (signals, transcript entries) answer whether their
+/// conversation is watched live ([`Watched`]): their bus events say so, and live delivery runs
+/// for watched conversations only.
 pub trait TelephonyStore: Send + Sync {
     fn put_signals(
         &self,
         batch: SignalBatch<'_>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<Watched, StoreError>> + Send;
 
-    /// All batches are written together (bulk transcripts span conversations).
+    /// All batches are written together (bulk transcripts span conversations); one
+    /// [`Watched`] per batch.
     fn put_messages(
         &self,
         batches: &[MessageBatch<'_>],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Watched>, StoreError>> + Send;
 
     fn put_post_call(
         &self,

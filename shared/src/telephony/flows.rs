@@ -89,6 +89,8 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ApiError::Unavailable)?;
     let keys: Vec<String> = events.iter().map(|e| e.identity.clone()).collect();
+    // Events that are not stored read no head: they go live as they always did.
+    let mut details = details;
     if parsed.persist {
         let batch = SignalBatch {
             org: at.org,
@@ -99,10 +101,12 @@ pub(crate) async fn accept_signals<S: Store, B: EventPublisher>(
             events,
             received_at: at.now,
         };
-        app.store
+        let watched = app
+            .store
             .put_signals(batch)
             .await
             .map_err(|_| ApiError::Unavailable)?;
+        details = details.into_iter().map(|d| d.watched(watched)).collect();
     }
     app.bus
         .publish(details)
@@ -154,13 +158,15 @@ pub(crate) async fn store_messages<S: Store, B: EventPublisher>(
     app: &App<S, B>,
     batches: &[MessageBatch<'_>],
 ) -> Result<(), ApiError> {
-    app.store
+    let watched = app
+        .store
         .put_messages(batches)
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let events = batches
         .iter()
-        .flat_map(|b| {
+        .zip(watched)
+        .flat_map(|(b, watched)| {
             let origin = Origin::new(
                 b.org,
                 b.conversation.as_str(),
@@ -169,7 +175,7 @@ pub(crate) async fn store_messages<S: Store, B: EventPublisher>(
             );
             b.messages
                 .iter()
-                .map(move |m| details::transcript(origin, m))
+                .map(move |m| details::transcript(origin, m).map(|e| e.watched(watched)))
         })
         .collect::<Result<Vec<_>, _>>();
     publish(app, events).await
