@@ -16,7 +16,8 @@ use shared::store::memory::MemoryStore;
 use shared::store::updates::update_attributes;
 use shared::store::{
     ConversationReader, ConversationRecord, Created, Leg, LegUpdate, MessageBatch, NewLeg,
-    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore, Watched,
+    PostCallBatch, ReplayGuard, RoutingBatch, RoutingItem, SignalBatch, StoreError, TelephonyStore,
+    Watched,
 };
 
 use crate::limits::{self, Item};

@@ -552,7 +552,11 @@ async fn a_ten_minute_call_costs_what_docs_cost_md_says_and_grows_linearly() {
     );
     assert_eq!(live_per_utterance(&unwatched), 0.0);
     assert_eq!(live_per_utterance(&phases), 1.0);
-    assert_eq!((alone.1, alone.2), (first.1, first.2), "same writes, same events");
+    assert_eq!(
+        (alone.1, alone.2),
+        (first.1, first.2),
+        "same writes, same events"
+    );
     assert!(
         (first.0 - alone.0 - 1.0).abs() < 0.05,
         "one request fewer per utterance (the subscriber Query): {first:?} vs {alone:?}"

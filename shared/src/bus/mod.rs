@@ -70,8 +70,11 @@ impl BusEvent {
             if !self.detail.ends_with('{') {
                 self.detail.push(',');
             }
-            self.detail
-                .push_str(if watched.0 { WATCHED_TRUE } else { WATCHED_FALSE });
+            self.detail.push_str(if watched.0 {
+                WATCHED_TRUE
+            } else {
+                WATCHED_FALSE
+            });
         }
         self
     }
@@ -251,16 +254,26 @@ mod tests {
 
     #[test]
     fn watched_is_the_details_last_field_and_only_false_keeps_an_event_from_live() {
-        let event = BusEvent::new(TRANSCRIPT_DETAIL_TYPE, &json!({"tenant": "t", "x": "}"})).unwrap();
+        let event =
+            BusEvent::new(TRANSCRIPT_DETAIL_TYPE, &json!({"tenant": "t", "x": "}"})).unwrap();
         assert!(event.is_for_live(), "an event without the mark");
         let watched = event.clone().watched(crate::store::Watched(true));
         let unwatched = event.watched(crate::store::Watched(false));
         let read = |e: &BusEvent| serde_json::from_str::<Value>(&e.detail).unwrap();
-        assert_eq!(read(&watched), json!({"tenant": "t", "x": "}", "watched": true}));
-        assert_eq!(read(&unwatched), json!({"tenant": "t", "x": "}", "watched": false}));
+        assert_eq!(
+            read(&watched),
+            json!({"tenant": "t", "x": "}", "watched": true})
+        );
+        assert_eq!(
+            read(&unwatched),
+            json!({"tenant": "t", "x": "}", "watched": false})
+        );
         assert!(watched.is_for_live() && !unwatched.is_for_live());
         let empty = BusEvent::new(TRANSCRIPT_DETAIL_TYPE, &json!({})).unwrap();
-        assert_eq!(read(&empty.watched(crate::store::Watched(false))), json!({"watched": false}));
+        assert_eq!(
+            read(&empty.watched(crate::store::Watched(false))),
+            json!({"watched": false})
+        );
     }
 
     #[test]

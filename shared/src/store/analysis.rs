@@ -248,7 +248,10 @@ impl DynamoStore {
                 Err(e) => return Err(unavailable("UpdateItem", e)),
             };
             let head = output.attributes.unwrap_or_default();
-            watched |= matches!(head.get(crate::live::WATCHED), Some(AttributeValue::Bool(true)));
+            watched |= matches!(
+                head.get(crate::live::WATCHED),
+                Some(AttributeValue::Bool(true))
+            );
             match head.get("partOf") {
                 Some(AttributeValue::S(parent)) if *parent != key => key = parent.clone(),
                 _ => return Ok(super::Watched(watched)),
