@@ -45,13 +45,19 @@ fn s3(fx: &Fixture) -> aws_sdk_s3::Client {
 /// Writes the sample file under its key, as Contact Lens does, and answers the EventBridge
 /// event S3 then sends.
 async fn write_file(fx: &Fixture, instance: &str, redacted: bool) -> Value {
+    write_file_in(fx, BUCKET, instance, redacted).await
+}
+
+/// The tests run side by side on one moto: a file of another content (another instance) goes to
+/// a bucket of its own, or a test reading the same key could read it.
+async fn write_file_in(fx: &Fixture, bucket: &str, instance: &str, redacted: bool) -> Value {
     let client = s3(fx);
-    let _ = client.create_bucket().bucket(BUCKET).send().await;
+    let _ = client.create_bucket().bucket(bucket).send().await;
     let key = samples::analysis_key(CONTACT_ID, redacted);
     let body = serde_json::to_vec(&samples::analysis_file(instance, CONTACT_ID, redacted)).unwrap();
     client
         .put_object()
-        .bucket(BUCKET)
+        .bucket(bucket)
         .key(&key)
         .body(body.into())
         .send()
@@ -61,8 +67,8 @@ async fn write_file(fx: &Fixture, instance: &str, redacted: bool) -> Value {
         "version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103",
         "detail-type": "Object Created", "source": "aws.s3", "account": "123456789012",
         "time": "2026-11-29T17:01:00Z", "region": "us-east-1",
-        "resources": [format!("arn:aws:s3:::{BUCKET}")],
-        "detail": {"version": "0", "bucket": {"name": BUCKET},
+        "resources": [format!("arn:aws:s3:::{bucket}")],
+        "detail": {"version": "0", "bucket": {"name": bucket},
                    "object": {"key": key, "size": 5, "etag": "b1946ac92492d2347c6235b4d2611184", "sequencer": "00617F08299329D189"},
                    "request-id": "N4N7GDK58NMKJ12R", "requester": "connect.amazonaws.com",
                    "source-ip-address": "1.2.3.4", "reason": "PutObject"}
@@ -226,7 +232,13 @@ async fn after_the_stream_the_file_adds_its_analysis_and_keeps_the_transcript() 
 async fn an_unmapped_instance_stores_nothing() {
     let fx = Fixture::new().await;
     let rie = Rie::start(bootstrap(), &env(&fx));
-    let event = write_file(&fx, "99999999-0000-0000-0000-000000000000", false).await;
+    let event = write_file_in(
+        &fx,
+        "example-connect-unmapped",
+        "99999999-0000-0000-0000-000000000000",
+        false,
+    )
+    .await;
     let before = fx.item_count().await;
     let answer = rie.invoke(&event).await;
     assert_eq!(answer["files"][0], "unmapped", "{answer}");
