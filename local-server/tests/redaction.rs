@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{json, Value};
-use testkit::fixture::{json_of, ADMIN_TOKEN};
+use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::live::LiveClient;
 use testkit::realtime::{category, events_path, fresh_key};
@@ -159,16 +159,7 @@ async fn send_everything(fx: &Fixture, signer: Signer, key: &str) {
 
 /// Every item of the table, as JSON text (a test-only Scan).
 async fn table_text(fx: &Fixture) -> String {
-    let items: Vec<_> = aws_sdk_dynamodb::Client::new(&fx.sdk)
-        .scan()
-        .table_name(&fx.settings.table_name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("scan succeeds");
-    Value::Array(items.into_iter().map(json_of).collect()).to_string()
+    Value::Array(fx.items().await).to_string()
 }
 
 fn assert_none_in(what: &str, text: &str) {

@@ -367,6 +367,11 @@ impl Fixture {
 
     /// How many items the whole table holds (a test-only Scan).
     pub async fn item_count(&self) -> usize {
+        self.items().await.len()
+    }
+
+    /// Every item of the table (a Scan, all pages), each as plain JSON ([`json_of`]).
+    pub async fn items(&self) -> Vec<Value> {
         let client = aws_sdk_dynamodb::Client::new(&self.sdk);
         let items: Vec<_> = client
             .scan()
@@ -377,7 +382,7 @@ impl Fixture {
             .collect::<Result<Vec<_>, _>>()
             .await
             .expect("scan succeeds");
-        items.len()
+        items.into_iter().map(json_of).collect()
     }
 
     /// The `detail` of every real-time signal (`IntelligenceSignal`) published on the bus since

@@ -5,7 +5,7 @@
 //! the job at once; the minute's wait of a deployed stack is tested on the memory adapters.)
 
 use serde_json::{json, Value};
-use testkit::fixture::{json_of, ADMIN_TOKEN};
+use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::realtime::fresh_key;
 use testkit::telephony::{inbound_call, message, messages_path, transfer_call};
@@ -30,20 +30,6 @@ async fn line(fx: &Fixture, signer: Signer, key: &str, id: &str, content: &str) 
     let body = message(id, 0, 5, content, "END_USER");
     let answer = fx.post_json_as(signer, &messages_path(key), &body).await;
     assert_eq!(answer.status, 202, "{}", answer.body);
-}
-
-async fn scan(fx: &Fixture) -> Vec<Value> {
-    let client = aws_sdk_dynamodb::Client::new(&fx.sdk);
-    let items: Vec<_> = client
-        .scan()
-        .table_name(&fx.settings.table_name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("scan succeeds");
-    items.into_iter().map(json_of).collect()
 }
 
 #[tokio::test]
@@ -92,7 +78,7 @@ async fn offboarding_erases_all_of_the_tenants_data_and_nothing_of_another() {
 
     // What is left of org A: tombstones, the job, token ids and the limit's bucket — no
     // conversation item, no record, no index entry, no content.
-    let items = scan(&fx).await;
+    let items = fx.items().await;
     let left: Vec<&Value> = items
         .iter()
         .filter(|i| i["pk"].as_str().unwrap_or_default().starts_with(ORG_A))

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 use testkit::fault_proxy::{Fault, FaultProxy};
-use testkit::fixture::{json_of, ADMIN_TOKEN};
+use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::process::shared_moto;
 use testkit::realtime::fresh_key;
@@ -89,20 +89,6 @@ async fn answers(fx: &Fixture, signer: Signer, record: &str) -> bool {
     }
 }
 
-async fn scan(fx: &Fixture) -> Vec<Value> {
-    let client = aws_sdk_dynamodb::Client::new(&fx.sdk);
-    let items: Vec<_> = client
-        .scan()
-        .table_name(&fx.settings.table_name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("scan succeeds");
-    items.into_iter().map(json_of).collect()
-}
-
 #[tokio::test]
 async fn every_conversation_of_a_participant_is_erased_and_nothing_else() {
     let fx = Fixture::new().await;
@@ -163,7 +149,7 @@ async fn every_conversation_of_a_participant_is_erased_and_nothing_else() {
     assert!(answers(&fx, Signer::TenantB, &other).await);
 
     // Of org A, the number is left only in the held call (its record and index entry).
-    let items = scan(&fx).await;
+    let items = fx.items().await;
     let naming: Vec<&Value> = items
         .iter()
         .filter(|i| i["pk"].as_str().unwrap_or_default().starts_with(ORG_A))

@@ -5,12 +5,10 @@
 //! lands before it or after it; a legal hold blocks erasure and expiry, its release restores
 //! both; every change is audited.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use testkit::fault_proxy::{Fault, FaultProxy};
-use testkit::fixture::{json_of, ADMIN_TOKEN};
+use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::live::LiveClient;
 use testkit::process::shared_moto;
@@ -66,20 +64,6 @@ async fn post(fx: &Fixture, signer: Signer, path: &str, body: &Value) -> u16 {
 }
 
 /// Every item of the table (a test-only Scan), as JSON.
-async fn scan(fx: &Fixture) -> Vec<Value> {
-    let client = aws_sdk_dynamodb::Client::new(&fx.sdk);
-    let items: Vec<HashMap<String, AttributeValue>> = client
-        .scan()
-        .table_name(&fx.settings.table_name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .expect("scan succeeds");
-    items.into_iter().map(json_of).collect()
-}
-
 /// The items whose key names one of `needles` (a key, an id) of `org`.
 fn items_naming<'a>(items: &'a [Value], org: &str, needles: &[&str]) -> Vec<&'a Value> {
     items
@@ -162,7 +146,7 @@ async fn an_erased_conversation_leaves_nothing_and_is_found_by_no_id() {
         parent_id.as_str(),
         leg_id.as_str(),
     ];
-    let before = scan(&fx).await;
+    let before = fx.items().await;
     let ours = items_naming(&before, ORG_A, &ids).len();
     assert!(ours >= 14, "the call is stored: {ours} items");
     let b_before = items_naming(&before, ORG_B, &[&parent]).len();
@@ -176,7 +160,7 @@ async fn an_erased_conversation_leaves_nothing_and_is_found_by_no_id() {
         "{body}"
     );
 
-    let after = scan(&fx).await;
+    let after = fx.items().await;
     let left: Vec<&Value> = items_naming(&after, ORG_A, &ids)
         .into_iter()
         .filter(|i| !is_tombstone(i))
@@ -272,7 +256,7 @@ async fn an_erasure_interrupted_is_finished_by_its_retry() {
     proxy.set(Fault::None);
     let (status, body) = erase(&fx, ORG_A, &parent_id).await;
     assert_eq!(status, 200, "{body}");
-    let after = scan(&fx).await;
+    let after = fx.items().await;
     let left: Vec<&Value> = items_naming(&after, ORG_A, &ids)
         .into_iter()
         .filter(|i| !is_tombstone(i))
@@ -486,7 +470,7 @@ async fn live_subscribers_are_told_erased_and_dropped() {
             .count()
     };
     assert_eq!(
-        live_items(&scan(&fx).await),
+        live_items(&fx.items().await),
         4,
         "two subscriptions and their index items"
     );
@@ -498,7 +482,7 @@ async fn live_subscribers_are_told_erased_and_dropped() {
     // Dropped: no subscription item is left, and a later write to the key is not pushed.
     let mut left = usize::MAX;
     for _ in 0..50 {
-        left = live_items(&scan(&fx).await);
+        left = live_items(&fx.items().await);
         if left == 0 {
             break;
         }

@@ -7,7 +7,7 @@
 //! router answers is documented (and `405`'s `Allow` lists exactly the documented methods), and
 //! every documented (operation, status) was seen.
 
-mod openapi_spec;
+use crate::openapi_spec;
 
 use openapi_spec::requests::{concrete, invalid_body, valid_body, ROUTER};
 use openapi_spec::{Call, Spec, JSON, XML};

@@ -4,8 +4,8 @@
 //! Lambda invocations, API Gateway HTTP requests and WebSocket messages, Bedrock tokens). The
 //! same call with half the utterances and with two consoles shows each grows linearly.
 //!
-//! `cargo test -p local-server --test cost_model -- --nocapture` prints the tables docs/cost.md
-//! quotes.
+//! `cargo test -p local-server --test suite cost_model -- --nocapture` prints the tables
+//! docs/cost.md quotes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,6 +37,10 @@ struct Units {
     /// Of those, what the live-deliver rule passes (all but `watched: false`): one live-deliver
     /// invocation each in AWS.
     live_events: u64,
+    /// Of those, `ConversationAnalysed`: one per analysis, and how many analyses one ended call
+    /// gets depends on how the stream's batches fall (each leg's end moves the head; a record
+    /// computed before the last one is stale, and analysed again).
+    analyses: u64,
     /// HTTP API requests (each a Lambda invocation of ingest-events or get-intelligence).
     http_requests: u64,
     /// Messages pushed to consoles (WebSocket messages; each a management API post).
@@ -56,6 +60,7 @@ impl Units {
         self.read_units += other.read_units;
         self.bus_events += other.bus_events;
         self.live_events += other.live_events;
+        self.analyses += other.analyses;
         self.http_requests += other.http_requests;
         self.pushed += other.pushed;
     }
@@ -90,6 +95,8 @@ fn units_of(exchanges: &[Exchange]) -> Units {
         if service == "AWSEvents" && op == "PutEvents" {
             for entry in body["Entries"].as_array().into_iter().flatten() {
                 units.bus_events += 1;
+                units.analyses +=
+                    u64::from(entry["DetailType"] == shared::bus::ANALYSED_DETAIL_TYPE);
                 let detail = entry["Detail"].as_str().unwrap_or_default();
                 if !detail.ends_with("\"watched\":false}") {
                     units.live_events += 1;
@@ -561,7 +568,12 @@ async fn a_ten_minute_call_costs_what_docs_cost_md_says_and_grows_linearly() {
         (first.0 - alone.0 - 1.0).abs() < 0.05,
         "one request fewer per utterance (the subscriber Query): {first:?} vs {alone:?}"
     );
-    assert_eq!(unwatched_total.bus_events, total.bus_events);
+    assert_eq!(
+        unwatched_total.bus_events - unwatched_total.analyses,
+        total.bus_events - total.analyses,
+        "the same events, but for the analyses' number"
+    );
+    assert!(unwatched_total.analyses >= 1 && total.analyses >= 1);
     let skipped = unwatched_total.bus_events - unwatched_total.live_events;
     let before = Units {
         live_events: unwatched_total.bus_events,
