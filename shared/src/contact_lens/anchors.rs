@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::clock::now_secs;
 use crate::model::OrgId;
-use crate::store::dynamo::{unavailable, DynamoStore};
+use crate::store::dynamo::{condition_failed, unavailable, DynamoStore};
 use crate::store::StoreError;
 
 /// Anchors held by one function instance (an anchor never changes once stored).
@@ -102,15 +102,10 @@ impl ContactAnchors for DynamoAnchors {
             .await;
         let anchor = match result {
             Ok(_) => proposed,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                self.stored(&pk).await?.ok_or_else(|| {
-                    tracing::error!("contact anchor refused as existing but not readable");
-                    StoreError::Unavailable
-                })?
-            }
+            Err(e) if condition_failed(&e) => self.stored(&pk).await?.ok_or_else(|| {
+                tracing::error!("contact anchor refused as existing but not readable");
+                StoreError::Unavailable
+            })?,
             Err(e) => return Err(unavailable("PutItem", e)),
         };
         let mut cache = lock(&self.cache);

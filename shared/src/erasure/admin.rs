@@ -174,15 +174,7 @@ where
                 "must be a phone number or participant key (1 to 255 characters)",
             )
         })?;
-    if let Some(other) = body
-        .as_object()
-        .and_then(|o| o.keys().find(|k| k.as_str() != "participant"))
-    {
-        return Err(ApiError::invalid(
-            other.chars().take(64).collect::<String>(),
-            "is not a field of an erasure (participant)",
-        ));
-    }
+    only_field(body, "participant", "an erasure")?;
     let job = Job::new(org, participant, by, now_millis() / 1000);
     if !eraser
         .save_job(&job, None)
@@ -331,15 +323,7 @@ where
     let Some(on) = body.get("hold").and_then(Value::as_bool) else {
         return Err(ApiError::invalid("hold", "must be true or false"));
     };
-    if let Some(other) = body
-        .as_object()
-        .and_then(|o| o.keys().find(|k| k.as_str() != "hold"))
-    {
-        return Err(ApiError::invalid(
-            other.chars().take(64).collect::<String>(),
-            "is not a field of a hold (hold)",
-        ));
-    }
+    only_field(body, "hold", "a hold")?;
     let held = eraser
         .set_hold(org, &record_id, on, now_millis() / 1000)
         .await
@@ -356,4 +340,19 @@ where
     .await?;
     tracing::info!(tenant = %org, items = held.items, by, change, "legal hold changed");
     Ok(json!({ "hold": on, "items": held.items }))
+}
+
+/// Refuses a body with any member but `field`, naming the first other one (64 characters at
+/// most: it is echoed).
+fn only_field(body: &Value, field: &str, what: &str) -> Result<(), ApiError> {
+    match body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != field))
+    {
+        Some(other) => Err(ApiError::invalid(
+            other.chars().take(64).collect::<String>(),
+            format!("is not a field of {what} ({field})"),
+        )),
+        None => Ok(()),
+    }
 }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::model::{ConversationKey, OrgId};
 use crate::store::analysis::{HEAD_ITEM, HEAD_SK};
-use crate::store::dynamo::{unavailable, DynamoStore};
+use crate::store::dynamo::{condition_failed, unavailable, DynamoStore};
 use crate::store::items::{conversation_pk, vendor_key_pk, voice_call_pk, LEG_ITEM, MESSAGE_ITEM};
 use crate::store::{ConversationReader, StoreError};
 
@@ -211,12 +211,7 @@ impl DynamoStore {
         set.push_str(", expiresAt = if_not_exists(expiresAt, :expires)");
         match request.update_expression(format!("SET {set}")).send().await {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(ErasureError::LegalHold)
-            }
+            Err(e) if condition_failed(&e) => Err(ErasureError::LegalHold),
             Err(e) => Err(unavailable("UpdateItem", e).into()),
         }
     }
@@ -424,12 +419,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(unavailable("UpdateItem", e)),
         }
     }
@@ -665,12 +655,7 @@ impl ConversationEraser for DynamoStore {
         };
         match flag.send().await {
             Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                return Err(ErasureError::Erasing)
-            }
+            Err(e) if condition_failed(&e) => return Err(ErasureError::Erasing),
             Err(e) => return Err(unavailable("UpdateItem", e).into()),
         }
         let keys = self.conversation_keys(org, &conversation).await?;

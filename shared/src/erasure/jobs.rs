@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::index::{participant_hash, participant_pk, PARTICIPANT_ITEM};
 use crate::model::{ConversationKey, OrgId};
 use crate::store::analysis::HEAD_SK;
-use crate::store::dynamo::{attributes, decode, unavailable, DynamoStore};
+use crate::store::dynamo::{attributes, condition_failed, decode, unavailable, DynamoStore};
 use crate::store::items::{conversation_pk, TENANT_INDEX, TENANT_KEY};
 use crate::store::memory::MemoryStore;
 use crate::store::StoreError;
@@ -274,12 +274,7 @@ impl ErasureJobs for DynamoStore {
         };
         match put.send().await {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(unavailable("PutItem", e)),
         }
     }

@@ -18,7 +18,7 @@ use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::subscriptions::{Subscription, Subscriptions, SUBSCRIPTION_TTL_SECS};
 use crate::model::{ConversationKey, OrgId};
-use crate::store::dynamo::{decode, unavailable, DynamoStore};
+use crate::store::dynamo::{condition_failed, decode, unavailable, DynamoStore};
 use crate::store::StoreError;
 
 pub const SUBSCRIPTION_ITEM: &str = "LIVE_SUBSCRIPTION";
@@ -59,10 +59,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
+            Err(e) if condition_failed(&e) => {
                 // Being erased: the subscription follows it out ({"type":"erased"}).
                 Ok(())
             }

@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
-use super::dynamo::{attributes, decode, unavailable, DynamoStore};
+use super::dynamo::{attributes, condition_failed, decode, unavailable, DynamoStore};
 use super::items::conversation_pk;
 use super::{ConversationReader, StoreError};
 use crate::model::{ConversationKey, OrgId};
@@ -236,10 +236,7 @@ impl DynamoStore {
                 .await;
             let output = match result {
                 Ok(output) => output,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
+                Err(e) if condition_failed(&e) => {
                     tracing::warn!(
                         "a write raced the conversation's erasure: refused, to be retried"
                     );
@@ -394,12 +391,7 @@ impl AnalysisStore for DynamoStore {
                 .await;
             return match result {
                 Ok(_) => Ok(StoreOutcome::Stored),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    Ok(StoreOutcome::AlreadyCurrent)
-                }
+                Err(e) if condition_failed(&e) => Ok(StoreOutcome::AlreadyCurrent),
                 Err(e) => Err(unavailable("PutItem", e)),
             };
         }
@@ -470,12 +462,7 @@ impl AnalysisStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(unavailable("UpdateItem", e)),
         }
     }

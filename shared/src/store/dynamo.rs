@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::aws_sdk::OnFirstUse;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
@@ -150,6 +150,14 @@ where
 {
     tracing::error!(operation, error = %DisplayErrorContext(&error), "DynamoDB request failed");
     StoreError::Unavailable
+}
+
+/// Whether a conditional write was refused by its condition (and nothing else).
+pub(crate) fn condition_failed<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
+    error
+        .as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        == Some("ConditionalCheckFailedException")
 }
 
 fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
@@ -763,12 +771,7 @@ impl ReplayGuard for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(unavailable("PutItem", e)),
         }
     }
