@@ -5,8 +5,8 @@
 # handler bench's per-request time for the speed each choice costs. The README's "Release profile"
 # table comes from this. Slow: every variant is a full release build (~5-10 min on 2 cores).
 # Usage: scripts/profile-variants.sh [--measure-only] [variant...]  (baseline fat-lto opt-s
-# panic-abort). --measure-only measures the variants already built (target/variants), e.g. again on
-# a quieter machine: the builds themselves load it and disturb the timings.
+# panic-abort thin-lto). --measure-only measures the variants already built (target/variants),
+# e.g. again on a quieter machine: the builds themselves load it and disturb the timings.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -17,6 +17,7 @@ declare -A settings=(
   [fat-lto]='lto="fat"'
   [opt-s]='opt-level="s"'
   [panic-abort]='panic="abort"'
+  [thin-lto]='lto="thin"'
 )
 measure_only=false
 if [ "${1:-}" = --measure-only ]; then
@@ -24,7 +25,7 @@ if [ "${1:-}" = --measure-only ]; then
   shift
 fi
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(baseline fat-lto opt-s panic-abort)
+[ ${#variants[@]} -gt 0 ] || variants=(baseline fat-lto opt-s panic-abort thin-lto)
 
 for variant in "${variants[@]}"; do
   profile="v-$variant"
