@@ -198,6 +198,8 @@ def main():
         "AWS_EC2_METADATA_DISABLED": "true",
         "TABLE_NAME": "bench-table",
         "EVENT_BUS_NAME": "bench-bus",
+        # admin-api's own table (the others read tenants through it too, on first use).
+        "TENANTS_TABLE": "bench-tenants",
         "TRUSTED_KEYS": '{"keys":[]}',
         "INSIGHT_CATEGORIES": '{"categories":[]}',
         "CONNECT_TENANT": "00D000000000DEV",
