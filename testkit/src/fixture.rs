@@ -292,6 +292,28 @@ impl Fixture {
         self.send(request).await
     }
 
+    /// `method` on the admin API's `path` (under `/admin/v1`) with the dev admin token and an
+    /// optional JSON body: the status and the body as JSON (`null` if it is not JSON).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}/admin/v1{path}", self.base_url))
+            .bearer_auth(ADMIN_TOKEN);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer = self.send(request).await;
+        (
+            answer.status,
+            serde_json::from_str(&answer.body).unwrap_or(Value::Null),
+        )
+    }
+
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("the local server answers");
         let status = response.status().as_u16();

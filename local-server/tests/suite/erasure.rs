@@ -8,7 +8,6 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use testkit::fault_proxy::{Fault, FaultProxy};
-use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::live::LiveClient;
 use testkit::process::shared_moto;
@@ -19,29 +18,8 @@ use testkit::telephony::{
 };
 use testkit::{Fixture, ORG_A, ORG_B};
 
-async fn admin(
-    fx: &Fixture,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = fx
-        .http
-        .request(method, format!("{}/admin/v1{path}", fx.base_url))
-        .bearer_auth(ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let answer = fx.send(request).await;
-    (
-        answer.status,
-        serde_json::from_str(&answer.body).unwrap_or(Value::Null),
-    )
-}
-
 async fn erase(fx: &Fixture, org: &str, record: &str) -> (u16, Value) {
-    admin(
-        fx,
+    fx.admin(
         reqwest::Method::DELETE,
         &format!("/tenants/{org}/conversations/{record}"),
         None,
@@ -50,8 +28,7 @@ async fn erase(fx: &Fixture, org: &str, record: &str) -> (u16, Value) {
 }
 
 async fn hold(fx: &Fixture, record: &str, on: bool) -> (u16, Value) {
-    admin(
-        fx,
+    fx.admin(
         reqwest::Method::PUT,
         &format!("/tenants/{ORG_A}/conversations/{record}/hold"),
         Some(json!({ "hold": on })),
@@ -414,13 +391,13 @@ async fn a_legal_hold_blocks_erasure_and_expiry_until_released() {
     assert_eq!(erase(&fx, ORG_A, &key).await.0, 200);
 
     // Bad requests name the field; an unknown record is 404.
-    let (status, body) = admin(
-        &fx,
-        reqwest::Method::PUT,
-        &format!("/tenants/{ORG_A}/conversations/{id}/hold"),
-        Some(json!({"hold": "yes"})),
-    )
-    .await;
+    let (status, body) = fx
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/tenants/{ORG_A}/conversations/{id}/hold"),
+            Some(json!({"hold": "yes"})),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("hold"), "{body}");
     assert_eq!(hold(&fx, &fresh_key(), true).await.0, 404);

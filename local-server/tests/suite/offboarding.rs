@@ -5,25 +5,15 @@
 //! the job at once; the minute's wait of a deployed stack is tested on the memory adapters.)
 
 use serde_json::{json, Value};
-use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::realtime::fresh_key;
 use testkit::telephony::{inbound_call, message, messages_path, transfer_call};
 use testkit::{Fixture, ORG_A};
 
+/// `method` on `path` under the admin API's tenant ORG_A.
 async fn admin(fx: &Fixture, method: reqwest::Method, path: &str) -> (u16, Value) {
-    let request = fx
-        .http
-        .request(
-            method,
-            format!("{}/admin/v1/tenants/{ORG_A}{path}", fx.base_url),
-        )
-        .bearer_auth(ADMIN_TOKEN);
-    let answer = fx.send(request).await;
-    (
-        answer.status,
-        serde_json::from_str(&answer.body).unwrap_or(Value::Null),
-    )
+    fx.admin(method, &format!("/tenants/{ORG_A}{path}"), None)
+        .await
 }
 
 async fn line(fx: &Fixture, signer: Signer, key: &str, id: &str, content: &str) {

@@ -6,7 +6,6 @@
 
 use serde_json::{json, Value};
 use testkit::fault_proxy::{Fault, FaultProxy};
-use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::process::shared_moto;
 use testkit::realtime::fresh_key;
@@ -15,27 +14,15 @@ use testkit::{Fixture, ORG_A, ORG_B};
 
 const PARTICIPANT: &str = "+15550177";
 
+/// `method` on `path` under the admin API's tenant ORG_A.
 async fn admin(
     fx: &Fixture,
     method: reqwest::Method,
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = fx
-        .http
-        .request(
-            method,
-            format!("{}/admin/v1/tenants/{ORG_A}{path}", fx.base_url),
-        )
-        .bearer_auth(ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let answer = fx.send(request).await;
-    (
-        answer.status,
-        serde_json::from_str(&answer.body).unwrap_or(Value::Null),
-    )
+    fx.admin(method, &format!("/tenants/{ORG_A}{path}"), body)
+        .await
 }
 
 async fn start(fx: &Fixture) -> Value {

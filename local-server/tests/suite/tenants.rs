@@ -3,33 +3,13 @@
 //! each open only their own routes.
 
 use futures_util::stream::{self, StreamExt};
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::auth::keygen::{generate_p256_keypair, sign_es256, EcKeyPair};
 use testkit::fixture::ADMIN_TOKEN;
 use testkit::keys::Signer;
 use testkit::{Fixture, ORG_A};
 
 const ACTION: &str = "/services/data/v65.0/actions/standard/getConversationIntelligence";
-
-async fn admin(
-    fx: &Fixture,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = fx
-        .http
-        .request(method, format!("{}/admin/v1{path}", fx.base_url))
-        .bearer_auth(ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let answer = fx.send(request).await;
-    (
-        answer.status,
-        serde_json::from_str(&answer.body).unwrap_or(Value::Null),
-    )
-}
 
 fn token(pair: &EcKeyPair, org: &str, subject: &str) -> String {
     let now = shared::clock::now_secs();
@@ -70,24 +50,24 @@ async fn a_hundred_tenants_with_three_keys_each_are_all_usable() {
     let onboard = orgs.iter().zip(&keys).map(|(org, pairs)| {
         let fx = &fx;
         async move {
-            let (status, body) = admin(
-                fx,
-                reqwest::Method::PUT,
-                &format!("/tenants/{org}"),
-                Some(json!({"retentionDays": 30})),
-            )
-            .await;
+            let (status, body) = fx
+                .admin(
+                    reqwest::Method::PUT,
+                    &format!("/tenants/{org}"),
+                    Some(json!({"retentionDays": 30})),
+                )
+                .await;
             assert_eq!(status, 200, "{org}: {body}");
             for (n, pair) in pairs.iter().enumerate() {
                 let key = json!({"subject": format!("cc{n}"), "publicKey": pair.public_spki_pem,
                     "permissions": ["intelligence:read"]});
-                let (status, body) = admin(
-                    fx,
-                    reqwest::Method::POST,
-                    &format!("/tenants/{org}/keys"),
-                    Some(key),
-                )
-                .await;
+                let (status, body) = fx
+                    .admin(
+                        reqwest::Method::POST,
+                        &format!("/tenants/{org}/keys"),
+                        Some(key),
+                    )
+                    .await;
                 assert_eq!(status, 201, "{org}: {body}");
             }
         }
@@ -97,7 +77,9 @@ async fn a_hundred_tenants_with_three_keys_each_are_all_usable() {
         .collect::<Vec<()>>()
         .await;
 
-    let (status, page) = admin(&fx, reqwest::Method::GET, "/tenants?limit=100", None).await;
+    let (status, page) = fx
+        .admin(reqwest::Method::GET, "/tenants?limit=100", None)
+        .await;
     assert_eq!(status, 200);
     let listed = page["tenants"].as_array().unwrap();
     assert_eq!(listed.len(), 100, "a full page");
@@ -176,13 +158,9 @@ async fn the_admin_token_and_tenant_tokens_open_only_their_own_routes() {
         .await;
     assert_eq!(telephony.status, 401, "{}", telephony.body);
 
-    let (status, tenant) = admin(
-        &fx,
-        reqwest::Method::GET,
-        &format!("/tenants/{ORG_A}"),
-        None,
-    )
-    .await;
+    let (status, tenant) = fx
+        .admin(reqwest::Method::GET, &format!("/tenants/{ORG_A}"), None)
+        .await;
     assert_eq!(status, 200, "{tenant}");
     assert_eq!(tenant["orgId"], ORG_A);
     assert!(
@@ -222,20 +200,21 @@ async fn every_admin_field_is_validated_by_name() {
         ),
     ];
     for (body, field) in cases {
-        let (status, answer) = admin(
-            &fx,
-            reqwest::Method::PUT,
-            &format!("/tenants/{org}"),
-            Some(body.clone()),
-        )
-        .await;
+        let (status, answer) = fx
+            .admin(
+                reqwest::Method::PUT,
+                &format!("/tenants/{org}"),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(status, 400, "{body}: {answer}");
         assert_eq!(answer[0]["fields"][0], field, "{body}: {answer}");
     }
-    let (status, _) = admin(&fx, reqwest::Method::GET, &format!("/tenants/{org}"), None).await;
+    let (status, _) = fx
+        .admin(reqwest::Method::GET, &format!("/tenants/{org}"), None)
+        .await;
     assert_eq!(status, 404, "nothing stored by a refused change");
-    admin(
-        &fx,
+    fx.admin(
         reqwest::Method::PUT,
         &format!("/tenants/{org}"),
         Some(json!({})),
@@ -264,13 +243,13 @@ async fn every_admin_field_is_validated_by_name() {
             "certificate",
         ),
     ] {
-        let (status, answer) = admin(
-            &fx,
-            reqwest::Method::POST,
-            &format!("/tenants/{org}/keys"),
-            Some(body.clone()),
-        )
-        .await;
+        let (status, answer) = fx
+            .admin(
+                reqwest::Method::POST,
+                &format!("/tenants/{org}/keys"),
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(
             answer
@@ -285,13 +264,9 @@ async fn every_admin_field_is_validated_by_name() {
             "material is never echoed"
         );
     }
-    let (_, keys) = admin(
-        &fx,
-        reqwest::Method::GET,
-        &format!("/tenants/{org}/keys"),
-        None,
-    )
-    .await;
+    let (_, keys) = fx
+        .admin(reqwest::Method::GET, &format!("/tenants/{org}/keys"), None)
+        .await;
     assert_eq!(keys["keys"], json!([]), "nothing stored");
 }
 
