@@ -4,7 +4,7 @@
 use http::StatusCode;
 use serde::Serialize;
 
-use crate::format::Format;
+use crate::format::{BodyError, Format};
 
 /// What was wrong with one field of a request, named by its path (`events[2].value`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +185,16 @@ pub struct ErrorBody {
     pub fields: Option<Vec<String>>,
 }
 
+impl From<BodyError> for ApiError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::UnsupportedMediaType => Self::UnsupportedMediaType,
+            BodyError::TooLarge => Self::PayloadTooLarge,
+            BodyError::Malformed { format, message } => Self::Malformed { format, message },
+        }
+    }
+}
+
 /// The field paths of a validation error, for tests.
 #[cfg(test)]
 pub(crate) fn field_paths(err: ApiError) -> Vec<String> {
@@ -210,6 +220,22 @@ mod tests {
         assert_eq!(body[0]["fields"][0], "service");
         assert_eq!(body[1]["fields"][0], "events[2].value");
         assert!(body[1]["message"].as_str().unwrap().contains("-1000"));
+    }
+
+    #[test]
+    fn body_errors_answer_415_413_and_the_parser_code() {
+        assert_eq!(
+            ApiError::from(BodyError::UnsupportedMediaType).status(),
+            415
+        );
+        assert_eq!(ApiError::from(BodyError::TooLarge).status(), 413);
+        let xml = ApiError::from(BodyError::Malformed {
+            format: Format::Xml,
+            message: "not XML".into(),
+        });
+        assert_eq!(xml.status(), 400);
+        let body = serde_json::to_value(xml.body()).unwrap();
+        assert_eq!(body[0]["errorCode"], "XML_PARSER_ERROR");
     }
 
     #[test]

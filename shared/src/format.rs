@@ -4,11 +4,21 @@ use http::header::{ACCEPT, CONTENT_TYPE};
 use http::HeaderMap;
 use serde_json::Value;
 
-use crate::error::ApiError;
 use crate::xml;
 
 /// Largest request body accepted (CONTRACT §2).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Why a request body could not be read; `crate::error` answers each (`415`, `413`, `400`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("payload too large")]
+    TooLarge,
+    #[error("malformed {format:?} body: {message}")]
+    Malformed { format: Format, message: String },
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -40,12 +50,12 @@ impl Format {
     }
 
     /// The request body's format from `Content-Type`; `415` when absent or unsupported.
-    pub fn of_request(headers: &HeaderMap) -> Result<Self, ApiError> {
+    pub fn of_request(headers: &HeaderMap) -> Result<Self, BodyError> {
         headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(Self::from_media_type)
-            .ok_or(ApiError::UnsupportedMediaType)
+            .ok_or(BodyError::UnsupportedMediaType)
     }
 
     /// The answer's format from `Accept`: XML when the client asks for XML (and not JSON first),
@@ -61,16 +71,16 @@ impl Format {
     }
 
     /// Parse a request body into a JSON tree; XML documents are mapped as CONTRACT §5 describes.
-    pub fn parse(self, body: &[u8]) -> Result<Value, ApiError> {
+    pub fn parse(self, body: &[u8]) -> Result<Value, BodyError> {
         if body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::PayloadTooLarge);
+            return Err(BodyError::TooLarge);
         }
         match self {
-            Self::Json => serde_json::from_slice(body).map_err(|e| ApiError::Malformed {
+            Self::Json => serde_json::from_slice(body).map_err(|e| BodyError::Malformed {
                 format: self,
                 message: format!("The request body is not valid JSON: {e}"),
             }),
-            Self::Xml => xml::parse(body).map_err(|e| ApiError::Malformed {
+            Self::Xml => xml::parse(body).map_err(|e| BodyError::Malformed {
                 format: self,
                 message: format!("The request body is not acceptable XML: {e}"),
             }),
@@ -114,9 +124,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_content_type_is_415() {
-        let err = Format::of_request(&HeaderMap::new()).unwrap_err();
-        assert_eq!(err.status(), 415);
+    fn missing_content_type_is_unsupported() {
+        assert_eq!(
+            Format::of_request(&HeaderMap::new()),
+            Err(BodyError::UnsupportedMediaType)
+        );
     }
 
     #[test]
@@ -132,8 +144,8 @@ mod tests {
     }
 
     #[test]
-    fn oversized_body_is_413() {
+    fn oversized_body_is_too_large() {
         let body = vec![b' '; MAX_BODY_BYTES + 1];
-        assert_eq!(Format::Json.parse(&body).unwrap_err().status(), 413);
+        assert_eq!(Format::Json.parse(&body), Err(BodyError::TooLarge));
     }
 }

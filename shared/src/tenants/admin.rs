@@ -220,7 +220,7 @@ fn org_of(segment: &str) -> Result<String, ApiError> {
 
 fn json_body(request: &Request<Bytes>) -> Result<Value, ApiError> {
     match Format::of_request(request.headers())? {
-        Format::Json => Format::Json.parse(request.body()),
+        Format::Json => Ok(Format::Json.parse(request.body())?),
         Format::Xml => Err(ApiError::UnsupportedMediaType),
     }
 }
