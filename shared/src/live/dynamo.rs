@@ -18,7 +18,8 @@ use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::subscriptions::{Subscription, Subscriptions, SUBSCRIPTION_TTL_SECS};
 use crate::model::{ConversationKey, OrgId};
-use crate::store::dynamo::{condition_failed, decode, unavailable, DynamoStore};
+use crate::store::codec::decode;
+use crate::store::dynamo::{condition_failed, unavailable, DynamoStore};
 use crate::store::StoreError;
 
 pub const SUBSCRIPTION_ITEM: &str = "LIVE_SUBSCRIPTION";

@@ -9,9 +9,13 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use serde::Serialize;
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_attribute_value, to_item};
+use serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value;
 
-use super::analysis::{ANALYSIS_ITEM, ANALYSIS_PART_ITEM, HEAD_ITEM};
+use super::analysis_items::{
+    decompress, read_record_and_head, RecordAndHead, ANALYSIS_ITEM, ANALYSIS_PART_ITEM,
+    ANALYSIS_SK, HEAD_ITEM, HEAD_SK,
+};
+use super::codec::{attributes, decode};
 use super::items::{
     conversation_pk, LEG_ITEM, MESSAGE_ITEM, POST_CALL_ITEM, ROUTING_ITEM, SIGNAL_ITEM,
 };
@@ -171,15 +175,6 @@ fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
         .build()
 }
 
-pub(crate) fn attributes<T: Serialize>(
-    item: T,
-) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    to_item(item).map_err(|e| {
-        tracing::error!(error = %e, "item did not serialise");
-        StoreError::Unavailable
-    })
-}
-
 /// Put requests for `items`, one per key: BatchWriteItem refuses a key twice in one call, and a
 /// request may repeat itself (the same event twice). The last copy wins, as a retry would.
 fn put_requests<T: Serialize>(
@@ -209,15 +204,7 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| unavailable("GetItem", e))?;
-        output
-            .item
-            .map(|item| {
-                from_item(item).map_err(|e| {
-                    tracing::error!(error = %e, "stored item did not deserialise");
-                    StoreError::Unavailable
-                })
-            })
-            .transpose()
+        output.item.map(decode).transpose()
     }
 
     fn conditional_put(
@@ -495,16 +482,6 @@ impl TelephonyStore for DynamoStore {
     }
 }
 
-/// Reads an item of a known type, logging (never answering) what did not fit.
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(
-    item: HashMap<String, AttributeValue>,
-) -> Result<T, StoreError> {
-    from_item(item).map_err(|e| {
-        tracing::error!(error = %e, "stored item did not deserialise");
-        StoreError::Unavailable
-    })
-}
-
 impl DynamoStore {
     /// Every item of one partition, page by page (each page up to DynamoDB's 1 MB).
     pub(crate) async fn query_partition(
@@ -521,7 +498,7 @@ impl DynamoStore {
         &self,
         pk: String,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        let mut items = self.query_items(pk, Some(super::analysis::HEAD_SK)).await?;
+        let mut items = self.query_items(pk, Some(HEAD_SK)).await?;
         if items.first().is_some_and(crate::erasure::is_erasing) {
             return Ok(Vec::new());
         }
@@ -531,6 +508,38 @@ impl DynamoStore {
             items.retain(|item| !crate::erasure::received_by(item, erased_at));
         }
         Ok(items)
+    }
+
+    /// The conversation's analysis record and head, read together: one strongly consistent Query
+    /// (two pages only when a record is larger than 1 MB compressed).
+    pub(crate) async fn query_record_and_head(
+        &self,
+        org: &OrgId,
+        conversation: &ConversationKey,
+    ) -> Result<RecordAndHead, StoreError> {
+        let mut pages = self
+            .client()
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :record AND :head")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(conversation_pk(org, conversation)),
+            )
+            .expression_attribute_values(":record", AttributeValue::S(ANALYSIS_SK.into()))
+            .expression_attribute_values(":head", AttributeValue::S(HEAD_SK.into()))
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            items.extend(
+                page.map_err(|e| unavailable("Query", e))?
+                    .items
+                    .unwrap_or_default(),
+            );
+        }
+        read_record_and_head(items)
     }
 
     /// Every item of the partition from sort key `from` on (all of them for `None`).
@@ -645,9 +654,10 @@ impl ConversationReader for DynamoStore {
             .send()
             .await
             .map_err(|e| unavailable("Query", e))?;
-        Ok(output.items().iter().any(|i| {
-            !matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk == super::analysis::HEAD_SK)
-        }))
+        Ok(output
+            .items()
+            .iter()
+            .any(|i| !matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk == HEAD_SK)))
     }
 
     /// The conversation's partition, and the partition of every transfer leg's own key (what
@@ -688,11 +698,10 @@ impl ConversationReader for DynamoStore {
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let found =
-            super::analysis::AnalysisStore::record_and_head(self, org, conversation).await?;
+        let found = self.query_record_and_head(org, conversation).await?;
         found
             .fresh()
-            .map(|record| super::analysis::decompress(&record.outputs))
+            .map(|record| decompress(&record.outputs))
             .transpose()
     }
 }
@@ -755,10 +764,7 @@ impl ReplayGuard for DynamoStore {
             item_type: TOKEN_ITEM.to_owned(),
             expires_at,
         };
-        let item = to_item(item).map_err(|e| {
-            tracing::error!(error = %e, "token id item did not serialise");
-            StoreError::Unavailable
-        })?;
+        let item = attributes(item)?;
         // TTL deletion lags by up to days: an expired record must not block a reuse.
         let result = self
             .client()

@@ -10,8 +10,8 @@
 //! | routing request     | `{org}#CONV#{conversationKey}` | `ROUTE#{identity}`                |                                        |
 //! | vendor key          | `{org}#VCK#{vendorCallKey}`    | `VCK`                             |                                        |
 //! | used token id       | `{org}#JTI#{jti}`              | `JTI`                             |                                        |
-//! | conversation head   | `{org}#CONV#{conversationKey}` | `HEAD`                            | (see [`super::analysis`])              |
-//! | analysis record     | `{org}#CONV#{conversationKey}` | `ANALYSIS`, `ANALYSIS#{nn}`       | (see [`super::analysis`])              |
+//! | conversation head   | `{org}#CONV#{conversationKey}` | `HEAD`                            | (see [`super::analysis_items`])        |
+//! | analysis record     | `{org}#CONV#{conversationKey}` | `ANALYSIS`, `ANALYSIS#{nn}`       | (see [`super::analysis_items`])        |
 //!
 //! Every conversation head also carries `tenantIndex` (the org id), the key of the keys-only
 //! global index `byTenant` (hash key `tenantIndex` only: a range key would cap the table's `pk`

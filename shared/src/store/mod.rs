@@ -1,7 +1,9 @@
 //! The storage port: what the handlers need from a durable store, and nothing more.
 
 pub mod analysis;
+mod analysis_items;
 mod backoff;
+pub(crate) mod codec;
 pub mod dynamo;
 pub mod items;
 pub mod memory;
