@@ -15,7 +15,7 @@ use super::{
 };
 use crate::model::{ConversationKey, OrgId};
 use crate::store::analysis::{HEAD_ITEM, HEAD_SK};
-use crate::store::dynamo::{condition_failed, unavailable, DynamoStore};
+use crate::store::dynamo::{all_pages, condition_failed, unavailable, DynamoStore};
 use crate::store::items::{conversation_pk, vendor_key_pk, voice_call_pk, LEG_ITEM, MESSAGE_ITEM};
 use crate::store::{ConversationReader, StoreError};
 
@@ -299,16 +299,7 @@ impl DynamoStore {
                 .expression_attribute_values(":prefix", s(prefix)),
             None => query.key_condition_expression("pk = :pk"),
         };
-        let mut pages = query.into_paginator().send();
-        let mut items = Vec::new();
-        while let Some(page) = pages.next().await {
-            items.extend(
-                page.map_err(|e| unavailable("Query", e))?
-                    .items
-                    .unwrap_or_default(),
-            );
-        }
-        Ok(items)
+        all_pages(query).await
     }
 
     async fn add_erased(&self, pk: &str, items: u64) -> Result<(), StoreError> {

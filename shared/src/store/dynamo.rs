@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use crate::aws_sdk::OnFirstUse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
@@ -517,7 +518,7 @@ impl DynamoStore {
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> Result<RecordAndHead, StoreError> {
-        let mut pages = self
+        let query = self
             .client()
             .query()
             .table_name(&self.table)
@@ -528,18 +529,8 @@ impl DynamoStore {
             )
             .expression_attribute_values(":record", AttributeValue::S(ANALYSIS_SK.into()))
             .expression_attribute_values(":head", AttributeValue::S(HEAD_SK.into()))
-            .consistent_read(true)
-            .into_paginator()
-            .send();
-        let mut items = Vec::new();
-        while let Some(page) = pages.next().await {
-            items.extend(
-                page.map_err(|e| unavailable("Query", e))?
-                    .items
-                    .unwrap_or_default(),
-            );
-        }
-        read_record_and_head(items)
+            .consistent_read(true);
+        read_record_and_head(all_pages(query).await?)
     }
 
     /// Every item of the partition from sort key `from` on (all of them for `None`).
@@ -559,21 +550,25 @@ impl DynamoStore {
                 .expression_attribute_values(":after", AttributeValue::S(sk.to_owned())),
             None => query.key_condition_expression("pk = :pk"),
         };
-        let mut pages = query
-            // A call recorded a moment ago must be found.
-            .consistent_read(true)
-            .into_paginator()
-            .send();
-        let mut items = Vec::new();
-        while let Some(page) = pages.next().await {
-            items.extend(
-                page.map_err(|e| unavailable("Query", e))?
-                    .items
-                    .unwrap_or_default(),
-            );
-        }
-        Ok(items)
+        // A call recorded a moment ago must be found.
+        all_pages(query.consistent_read(true)).await
     }
+}
+
+/// Every item a Query answers, page by page (each page up to DynamoDB's 1 MB).
+pub(crate) async fn all_pages(
+    query: QueryFluentBuilder,
+) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+    let mut pages = query.into_paginator().send();
+    let mut items = Vec::new();
+    while let Some(page) = pages.next().await {
+        items.extend(
+            page.map_err(|e| unavailable("Query", e))?
+                .items
+                .unwrap_or_default(),
+        );
+    }
+    Ok(items)
 }
 
 impl ConversationReader for DynamoStore {
