@@ -14,12 +14,11 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use serde::{Deserialize, Serialize};
-use serde_dynamo::aws_sdk_dynamodb_1::to_item;
 
 use super::subscriptions::{Subscription, Subscriptions, SUBSCRIPTION_TTL_SECS};
 use crate::model::{ConversationKey, OrgId};
-use crate::store::codec::decode;
-use crate::store::dynamo::{condition_failed, unavailable, DynamoStore};
+use crate::store::codec::{attributes, decode};
+use crate::store::dynamo::{condition_failed, put, unavailable, DynamoStore};
 use crate::store::StoreError;
 
 pub const SUBSCRIPTION_ITEM: &str = "LIVE_SUBSCRIPTION";
@@ -111,26 +110,6 @@ struct IdleItem {
     expires_at: u64,
 }
 
-fn item<T: Serialize>(
-    item: T,
-) -> Result<std::collections::HashMap<String, AttributeValue>, StoreError> {
-    to_item(item).map_err(|e| {
-        tracing::error!(error = %e, "live item did not serialise");
-        StoreError::Unavailable
-    })
-}
-
-fn put(item: std::collections::HashMap<String, AttributeValue>) -> WriteRequest {
-    WriteRequest::builder()
-        .put_request(
-            aws_sdk_dynamodb::types::PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .expect("item is set"),
-        )
-        .build()
-}
-
 fn delete(pk: String, sk: String) -> WriteRequest {
     WriteRequest::builder()
         .delete_request(
@@ -169,7 +148,7 @@ impl Subscriptions for DynamoStore {
         self.client()
             .put_item()
             .table_name(self.table())
-            .set_item(Some(item(marker)?))
+            .set_item(Some(attributes(marker)?))
             .send()
             .await
             .map_err(|e| unavailable("PutItem", e))?;
@@ -196,8 +175,8 @@ impl Subscriptions for DynamoStore {
         self.mark_watched(s.org, s.conversation, s.now).await?;
         // One BatchWriteItem: both items, and the connection is no longer idle.
         self.batch_write(vec![
-            put(item(subscription)?),
-            put(item(index)?),
+            put(attributes(subscription)?),
+            put(attributes(index)?),
             delete(IDLE_PK.into(), s.connection.into()),
         ])
         .await

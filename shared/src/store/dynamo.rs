@@ -165,7 +165,8 @@ pub(crate) fn condition_failed<E: ProvideErrorMetadata, R>(error: &SdkError<E, R
         == Some("ConditionalCheckFailedException")
 }
 
-fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
+/// A `BatchWriteItem` request that puts `item`.
+pub(crate) fn put(item: HashMap<String, AttributeValue>) -> WriteRequest {
     WriteRequest::builder()
         .put_request(
             PutRequest::builder()

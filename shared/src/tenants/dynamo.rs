@@ -17,13 +17,13 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_item};
 
 use super::record::TenantRecord;
 use super::store::{
     AuditEntry, SaveError, TenantAdminStore, TenantChange, TenantPage, TenantSource,
 };
 use crate::aws_sdk::OnFirstUse;
+use crate::store::codec::{attributes, decode};
 use crate::store::dynamo::unavailable;
 use crate::store::StoreError;
 
@@ -59,13 +59,6 @@ fn instance_key(id: &str) -> HashMap<String, AttributeValue> {
     ])
 }
 
-fn read_record(item: HashMap<String, AttributeValue>) -> Result<TenantRecord, StoreError> {
-    from_item(item).map_err(|e| {
-        tracing::error!(error = %e, "a tenant record does not deserialise");
-        StoreError::Unavailable
-    })
-}
-
 impl DynamoTenants {
     pub fn new(client: impl Into<OnFirstUse<Client>>, table: impl Into<String>) -> Self {
         Self {
@@ -92,7 +85,7 @@ impl DynamoTenants {
             .send()
             .await
             .map_err(|e| unavailable("GetItem tenant", e))?;
-        out.item.map(read_record).transpose()
+        out.item.map(decode).transpose()
     }
 
     async fn get_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
@@ -154,7 +147,7 @@ impl DynamoTenants {
     }
 
     async fn batch_records(&self, orgs: &[String]) -> Result<Vec<TenantRecord>, StoreError> {
-        let mut records = Vec::with_capacity(orgs.len());
+        let mut records: Vec<TenantRecord> = Vec::with_capacity(orgs.len());
         for chunk in orgs.chunks(BATCH_GET_LIMIT) {
             let mut request = Some(
                 KeysAndAttributes::builder()
@@ -175,7 +168,7 @@ impl DynamoTenants {
                     .map_err(|e| unavailable("BatchGetItem tenants", e))?;
                 if let Some(mut found) = out.responses {
                     for item in found.remove(&self.table).unwrap_or_default() {
-                        records.push(read_record(item)?);
+                        records.push(decode(item)?);
                     }
                 }
                 request = out
@@ -227,10 +220,7 @@ impl TenantAdminStore for DynamoTenants {
 
     async fn save(&self, change: TenantChange<'_>) -> Result<(), SaveError> {
         let org = change.record.org_id.as_str();
-        let mut item = to_item(change.record).map_err(|e| {
-            tracing::error!(error = %e, "a tenant record does not serialise");
-            StoreError::Unavailable
-        })?;
+        let mut item = attributes(change.record)?;
         item.extend(record_key(org));
         item.insert(ROSTER_ATTRIBUTE.to_owned(), s(ROSTER_VALUE));
         let mut record = Put::builder().table_name(&self.table).set_item(Some(item));
