@@ -3,9 +3,14 @@
 //!
 //! It accepts only bodies that [`super::parse`] accepts, and reads them to the same
 //! [`RealtimeEvents`] with the same field checks; on anything else (a syntax error, an unexpected
-//! type, a refused value, a duplicate key, an XML-style lenient leaf) it gives up and the body is
-//! read as a tree, which names every offending field. The fuzzer's request target checks that
-//! both readings agree on every body it makes.
+//! type, a refused value, a duplicate key, a field it does not know, an XML-style lenient leaf) it
+//! gives up and the body is read as a tree, which names every offending field. The fuzzer's
+//! request target checks that both readings agree on every body it makes.
+//!
+//! Unknown fields are left to the tree reading because serde_json skips an ignored value without
+//! reading it as the tree reading would: a lone surrogate escape, a number out of range or nesting
+//! past the recursion limit pass when skipped and are refused when read. The recorded clients send
+//! only the fields read here.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -75,6 +80,7 @@ fn event(e: Event<'_>) -> Option<SignalEvent> {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Body<'a> {
     #[serde(borrow)]
     service: Cow<'a, str>,
@@ -84,7 +90,7 @@ struct Body<'a> {
 }
 
 #[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Event<'a> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
@@ -190,7 +196,7 @@ mod tests {
     #[test]
     fn the_common_body_reads_as_the_tree_reads_it() {
         let body = json!({"service": "AmazonConnectContactLens", "events": [
-            {"type": "IntelligenceSignal__Category", "value": "Customer\u{e9}Angry", "startTime": 5, "other": [1]},
+            {"type": "IntelligenceSignal__Category", "value": "Customer\u{e9}Angry", "startTime": 5},
             event(),
         ]});
         let (typed, tree) = both(&body);
@@ -248,7 +254,33 @@ mod tests {
         }
         let array_event = r#"{"service":"s","events":[["IntelligenceSignal__Category","A",1]]}"#;
         assert_eq!(read(array_event.as_bytes()), None);
+        // A field it does not read: left to the tree reading, which accepts it.
+        let other = with(&|b| b["events"][0]["other"] = json!([1]));
+        let (typed, tree) = both(&other);
+        assert_eq!((typed, tree.is_some()), (None, true));
         let duplicate = r#"{"service":"s","service":"t","events":[{"type":"IntelligenceSignal__Category","value":"A","startTime":1}]}"#;
         assert_eq!(read(duplicate.as_bytes()), None);
+    }
+
+    /// Values the JSON parser skips without reading them as the tree reading does (found by the
+    /// fuzzer's request target): under a field it does not know, the typed reading gives up.
+    #[test]
+    fn values_json_refuses_are_not_skipped_under_unknown_fields() {
+        let event = r#"{"type":"IntelligenceSignal__Category","value":"A","startTime":1"#;
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for unknown in [
+            r#"{"EndOffs\ud800etMillis":4200}"#.to_owned(),
+            r#""\udc00""#.to_owned(),
+            "1e400".to_owned(),
+            deep,
+        ] {
+            for body in [
+                format!(r#"{{"service":"s","x":{unknown},"events":[{event}}}]}}"#),
+                format!(r#"{{"service":"s","events":[{event},"x":{unknown}}}]}}"#),
+            ] {
+                assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+                assert_eq!(read(body.as_bytes()), None, "{body}");
+            }
+        }
     }
 }
