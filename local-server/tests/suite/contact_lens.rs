@@ -5,10 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::openapi_spec::{Call, Spec, JSON, XML};
 use serde_json::{json, Value};
 use shared::contact_lens::samples::{self, CONTACT_ID, INSTANCE_ID};
 use shared::contact_lens::{ContactLensApp, DynamoAnchors};
 use testkit::fixture::ADMIN_TOKEN;
+use testkit::intelligence::ACTION_PATH;
 use testkit::keys::Signer;
 use testkit::{Fixture, ORG_A};
 
@@ -90,6 +92,17 @@ async fn the_stream_and_the_bucket_feed_the_handlers() {
         out["conversationIntelligence"]["vendorSummary"]["content"],
         samples::FILE_SUMMARY
     );
+    // That answer, with its vendor summary, is the documented one in JSON and in XML.
+    let spec = Spec::load();
+    for accept in [JSON, XML] {
+        let call = Call::new("POST", ACTION_PATH)
+            .json(&json!({"inputs": [{"recordId": CONTACT_ID}]}))
+            .token(Some(fx.keys.token(Signer::Reader)))
+            .accept(accept);
+        let answer = spec.exchange(&fx, &call).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(answer.body.contains("vendorSummary"), "{}", answer.body);
+    }
 
     // Erasing the contact's conversation takes its start anchor too (CONTRACT §8).
     let anchor =
