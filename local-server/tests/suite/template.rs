@@ -231,3 +231,64 @@ fn live_delivery_takes_every_detail_type_but_not_unwatched_writes() {
         assert_eq!(event.is_for_live(), watched != Some(false));
     }
 }
+
+/// A customer managed key for Contact Lens (`ContactLensKmsKeyArn`): each Contact Lens function
+/// may decrypt with it only when it is given, and only through the service it reads.
+#[test]
+fn the_contact_lens_key_grant_is_conditional_and_through_the_service_read() {
+    let t = template();
+    let (tag, condition) = tagged(&t["Conditions"]["HasContactLensKey"]);
+    assert_eq!(tag, "Not");
+    assert_eq!(
+        serde_yaml_ng::to_string(condition).unwrap().trim(),
+        "- !Equals\n  - !Ref ContactLensKmsKeyArn\n  - ''"
+    );
+    for (function, service) in [
+        ("ContactLensStreamFunction", "kinesis"),
+        ("ContactLensAnalysisFunction", "s3"),
+    ] {
+        let policies = t["Resources"][function]["Properties"]["Policies"]
+            .as_sequence()
+            .expect("Policies");
+        let grants: Vec<&Value> = policies
+            .iter()
+            .filter_map(|p| p["Statement"].as_sequence())
+            .flatten()
+            .filter_map(|s| match tagged(s) {
+                (tag, Value::Sequence(branches)) if tag == "If" => Some(branches),
+                _ => None,
+            })
+            .filter(|branches| branches[0].as_str() == Some("HasContactLensKey"))
+            .map(|branches| {
+                let (tag, otherwise) = tagged(&branches[2]);
+                assert_eq!(
+                    (tag.as_str(), otherwise.as_str()),
+                    ("Ref", Some("AWS::NoValue"))
+                );
+                &branches[1]
+            })
+            .collect();
+        assert_eq!(grants.len(), 1, "{function}: one conditional key grant");
+        let grant = grants[0];
+        assert_eq!(grant["Action"].as_str(), Some("kms:Decrypt"), "{function}");
+        assert_eq!(
+            tagged(&grant["Resource"]),
+            (
+                "Ref".to_owned(),
+                &Value::String("ContactLensKmsKeyArn".into())
+            )
+        );
+        let (tag, via) = tagged(&grant["Condition"]["StringEquals"]["kms:ViaService"]);
+        assert_eq!(tag, "Sub", "{function}");
+        assert_eq!(
+            via.as_str(),
+            Some(format!("{service}.${{AWS::Region}}.amazonaws.com").as_str()),
+            "{function}"
+        );
+    }
+    // No other statement grants a KMS action.
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
+    assert_eq!(text.matches("Action: kms:").count(), 2);
+    assert_eq!(text.matches("- kms:").count(), 0);
+}
