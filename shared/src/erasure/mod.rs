@@ -30,87 +30,29 @@
 
 pub mod admin;
 pub mod dynamo;
-pub mod index;
 pub mod jobs;
 pub mod memory;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::future::Future;
-
-use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 
 use crate::model::{ConversationKey, OrgId};
 use crate::store::StoreError;
 
-/// On a head: an erasure is under way (the unix seconds it began).
-pub const ERASING: &str = "erasing";
-/// On a head: the unix seconds an erasure of the partition finished.
-pub const ERASED_AT: &str = "erasedAt";
+pub use crate::store::guards::{
+    erased_at, head_not_erased, is_erasing, received_by, unless_erased, ERASED_AT, ERASING,
+};
+/// The participant index, kept by the store as it writes (`crate::store::participants`).
+pub use crate::store::participants as index;
+
 /// On a conversation's head: a legal hold is placed.
 pub const HOLD: &str = "legalHold";
 /// On an item of a held conversation: the expiry it had, restored on release.
 pub const HELD_EXPIRES_AT: &str = "heldExpiresAt";
 /// How long a tombstone outlives its erasure: far longer than any request may run.
 pub const TOMBSTONE_SECS: u64 = 86_400;
-
-/// The condition a telephony write's head update carries: no erasure under way, and none
-/// finished since the request began (`now`, unix seconds).
-pub fn unless_erased(request: UpdateItemFluentBuilder, now: u64) -> UpdateItemFluentBuilder {
-    request
-        .condition_expression(ERASE_CONDITION)
-        .expression_attribute_values(":startedAt", AttributeValue::N(now.to_string()))
-}
-
-const ERASE_CONDITION: &str =
-    "attribute_not_exists(erasing) AND (attribute_not_exists(erasedAt) OR erasedAt < :startedAt)";
-
-/// The same condition as a check in a transaction (the creation of a voice call record).
-pub fn head_not_erased(table: &str, pk: String, now: u64) -> TransactWriteItem {
-    let check = ConditionCheck::builder()
-        .table_name(table)
-        .key("pk", AttributeValue::S(pk))
-        .key(
-            "sk",
-            AttributeValue::S(crate::store::analysis::HEAD_SK.into()),
-        )
-        .condition_expression(ERASE_CONDITION)
-        .expression_attribute_values(":startedAt", AttributeValue::N(now.to_string()))
-        .build()
-        .expect("table, key and condition are set");
-    TransactWriteItem::builder().condition_check(check).build()
-}
-
-/// Whether `item` is a head whose partition is being erased.
-pub fn is_erasing(item: &HashMap<String, AttributeValue>) -> bool {
-    matches!(item.get("sk"), Some(AttributeValue::S(sk)) if sk == crate::store::analysis::HEAD_SK)
-        && item.contains_key(ERASING)
-}
-
-/// When the erasure of a head's partition finished, if it was erased.
-pub fn erased_at(head: &HashMap<String, AttributeValue>) -> Option<u64> {
-    match (head.get("sk"), head.get(ERASED_AT)) {
-        (Some(AttributeValue::S(sk)), Some(AttributeValue::N(at)))
-            if sk == crate::store::analysis::HEAD_SK =>
-        {
-            at.parse().ok()
-        }
-        _ => None,
-    }
-}
-
-/// Whether a data item was received by `erased_at` (unix seconds): written by a request the
-/// erasure refused. Items without `receivedAt` (legs, written in a transaction that checks the
-/// head) are never such leftovers.
-pub fn received_by(item: &HashMap<String, AttributeValue>, erased_at: u64) -> bool {
-    match item.get("receivedAt") {
-        Some(AttributeValue::N(at)) => at.parse::<u64>().is_ok_and(|at| at <= erased_at),
-        _ => false,
-    }
-}
 
 /// A conversation erased but for its tombstones and voice call records (see [`ConversationEraser::finish`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

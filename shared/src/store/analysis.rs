@@ -96,7 +96,7 @@ impl DynamoStore {
             }
             // A write racing an erasure of the partition is refused (503: the client's retry
             // lands after it, as a new conversation): see `crate::erasure`.
-            let result = crate::erasure::unless_erased(request, now)
+            let result = super::guards::unless_erased(request, now)
                 .update_expression(format!("ADD version :one SET {set}"))
                 .send()
                 .await;

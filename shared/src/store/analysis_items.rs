@@ -18,10 +18,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::codec::decode;
+pub use super::items::{HEAD_ITEM, HEAD_SK};
 use super::StoreError;
 
-pub const HEAD_SK: &str = "HEAD";
-pub const HEAD_ITEM: &str = "HEAD";
 pub const ANALYSIS_SK: &str = "ANALYSIS";
 pub const ANALYSIS_ITEM: &str = "ANALYSIS";
 pub const ANALYSIS_PART_ITEM: &str = "ANALYSIS_PART";
@@ -162,7 +161,7 @@ pub fn read_record_and_head(
     for item in items {
         match item.get("itemType") {
             Some(AttributeValue::S(t)) if t == HEAD_ITEM => {
-                erasing |= crate::erasure::is_erasing(&item);
+                erasing |= super::guards::is_erasing(&item);
                 found.head = Some(decode(item)?);
             }
             Some(AttributeValue::S(t)) if t == ANALYSIS_ITEM => {

@@ -256,11 +256,11 @@ impl TelephonyStore for DynamoStore {
                 })
             });
         let mut requests = put_requests(items)?;
-        // The participant index (`crate::erasure::index`): one entry per speaker and conversation.
+        // The participant index (`super::participants`): one entry per speaker and conversation.
         let mut entries: HashMap<String, WriteRequest> = HashMap::new();
         for (batch, retention) in batches.iter().zip(&retention) {
             for m in batch.messages {
-                entries.extend(crate::erasure::index::entry_request(
+                entries.extend(super::participants::entry_request(
                     batch.org,
                     &m.participant_id,
                     batch.conversation,
@@ -339,12 +339,12 @@ impl TelephonyStore for DynamoStore {
             .transact_items(self.conditional_put(attributes(items.record)?, true))
             .transact_items(self.conditional_put(attributes(items.leg)?, false))
             // Never into a conversation being (or just) erased: see `crate::erasure`.
-            .transact_items(crate::erasure::head_not_erased(
+            .transact_items(super::guards::head_not_erased(
                 self.table(),
                 conversation_pk(leg.org, leg.conversation),
                 leg.now,
             ));
-        for entry in crate::erasure::index::record_entries(
+        for entry in super::participants::record_entries(
             self.table(),
             leg.org,
             leg.conversation,
@@ -501,13 +501,13 @@ impl DynamoStore {
         pk: String,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let mut items = self.query_items(pk, Some(HEAD_SK)).await?;
-        if items.first().is_some_and(crate::erasure::is_erasing) {
+        if items.first().is_some_and(super::guards::is_erasing) {
             return Ok(Vec::new());
         }
-        if let Some(erased_at) = items.first().and_then(crate::erasure::erased_at) {
+        if let Some(erased_at) = items.first().and_then(super::guards::erased_at) {
             // What a write refused by the erasure left (it began before the erasure ended):
             // never part of the conversation; its retry rewrites it later.
-            items.retain(|item| !crate::erasure::received_by(item, erased_at));
+            items.retain(|item| !super::guards::received_by(item, erased_at));
         }
         Ok(items)
     }

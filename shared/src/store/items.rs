@@ -31,6 +31,9 @@ use crate::model::{
     SignalEvent, TranscriptMessage, VendorCallKey, VoiceCallId,
 };
 
+/// A conversation partition's head (`super::analysis_items`): sorts before every data item.
+pub const HEAD_SK: &str = "HEAD";
+pub const HEAD_ITEM: &str = "HEAD";
 pub const SIGNAL_ITEM: &str = "SIGNAL";
 pub const TOKEN_ITEM: &str = "TOKEN_ID";
 pub const MESSAGE_ITEM: &str = "MESSAGE";

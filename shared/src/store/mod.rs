@@ -5,8 +5,10 @@ mod analysis_items;
 mod backoff;
 pub(crate) mod codec;
 pub mod dynamo;
+pub mod guards;
 pub mod items;
 pub mod memory;
+pub mod participants;
 pub mod updates;
 
 use std::future::Future;

@@ -23,7 +23,7 @@ const MAX_RECORD_ENTRIES: usize = 16;
 
 /// The participant's index key: no phone number in clear.
 pub fn participant_hash(participant: &str) -> String {
-    crate::store::items::hex(&Sha256::digest(participant.trim().as_bytes())[..16])
+    super::items::hex(&Sha256::digest(participant.trim().as_bytes())[..16])
 }
 
 pub fn participant_pk(org: &OrgId, hash: &str) -> String {
