@@ -23,12 +23,8 @@ pub use protocol::{ClientMessage, ErrorCode, ServerMessage};
 pub use socket::{on_message, LiveApp};
 pub use subscriptions::{Subscription, Subscriptions, IDLE_SECS};
 
-/// On a conversation head: a live subscription was made to it. Writes read it back from the
-/// head they update anyway and mark their bus events `watched`; the live-deliver rule skips
-/// events marked `watched: false`, so a conversation nobody ever watched costs no live-deliver
-/// invocation and no subscriber Query (docs/cost.md). The mark stays for the conversation's
-/// life: a second console later costs nothing more, and no unsubscribe can race a delivery.
-pub const WATCHED: &str = "watched";
+/// On a conversation head: a live subscription was made to it (`crate::store::items::WATCHED`).
+pub use crate::store::items::WATCHED;
 
 /// Path of the console page on the HTTP API and the local server.
 pub const CONSOLE_PATH: &str = "/console";

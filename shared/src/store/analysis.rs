@@ -56,7 +56,7 @@ pub enum StoreOutcome {
 impl DynamoStore {
     /// Raises the head of `conversation`'s partition after a write to it (its data is durable),
     /// and the heads it is `partOf`. `ends`: the write may have ended the conversation. Answers
-    /// whether a live subscription marked one of those heads ([`crate::live::WATCHED`]).
+    /// whether a live subscription marked one of those heads ([`super::items::WATCHED`]).
     pub(super) async fn touch(
         &self,
         org: &OrgId,
@@ -112,7 +112,7 @@ impl DynamoStore {
             };
             let head = output.attributes.unwrap_or_default();
             watched |= matches!(
-                head.get(crate::live::WATCHED),
+                head.get(super::items::WATCHED),
                 Some(AttributeValue::Bool(true))
             );
             match head.get("partOf") {

@@ -34,6 +34,12 @@ use crate::model::{
 /// A conversation partition's head (`super::analysis_items`): sorts before every data item.
 pub const HEAD_SK: &str = "HEAD";
 pub const HEAD_ITEM: &str = "HEAD";
+/// On a conversation head: a live subscription was made to it. Writes read it back from the
+/// head they update anyway and mark their bus events `watched`; the live-deliver rule skips
+/// events marked `watched: false`, so a conversation nobody ever watched costs no live-deliver
+/// invocation and no subscriber Query (docs/cost.md). The mark stays for the conversation's
+/// life: a second console later costs nothing more, and no unsubscribe can race a delivery.
+pub const WATCHED: &str = "watched";
 pub const SIGNAL_ITEM: &str = "SIGNAL";
 pub const TOKEN_ITEM: &str = "TOKEN_ID";
 pub const MESSAGE_ITEM: &str = "MESSAGE";
