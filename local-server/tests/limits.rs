@@ -220,7 +220,7 @@ async fn four_instances_sharing_one_table_hold_one_limit_together() {
         async move {
             let (mut admitted, mut refused) = (0u64, 0u64);
             while start.elapsed() < run {
-                match limiter.admit(&tenant).await {
+                match limiter.admit(&tenant.org, tenant.limits).await {
                     Ok(()) => admitted += 1,
                     Err(_) => refused += 1,
                 }
@@ -271,7 +271,10 @@ async fn limits_cost_at_most_a_tenth_of_a_dynamodb_request_per_accepted_request(
     let n = 200;
     for _ in 0..n {
         tick.tick().await;
-        limiter.admit(&tenant).await.expect("under the limit");
+        limiter
+            .admit(&tenant.org, tenant.limits)
+            .await
+            .expect("under the limit");
     }
     let requests = proxy.take_requests();
     assert!(

@@ -42,6 +42,15 @@ pub enum ConfigError {
     Tenants(#[from] ImportError),
 }
 
+impl From<crate::limits::EnvError> for ConfigError {
+    fn from(e: crate::limits::EnvError) -> Self {
+        Self::Invalid {
+            name: e.name,
+            why: e.why,
+        }
+    }
+}
+
 /// Deployment settings read from the environment (docs/operations.md, "Configuration").
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -3,7 +3,7 @@
 //! `max(tat, now) + n·T`, allowed while that stays within `τ` of `now` (`T` = 1/rate, `τ` =
 //! burst·T). Both adapters apply exactly this; the DynamoDB one as conditional updates.
 
-use crate::tenants::record::Limits;
+use super::Limits;
 
 /// A limit in the algorithm's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

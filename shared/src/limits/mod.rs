@@ -32,9 +32,18 @@ use std::sync::{Arc, Mutex};
 pub use gcra::{Rate, Take};
 pub use store::Buckets;
 
+use serde::{Deserialize, Serialize};
+
 use crate::clock::{Clock, SystemClock};
-use crate::tenants::record::Limits;
-use crate::tenants::Tenant;
+use crate::model::OrgId;
+
+/// Request limits (CONTRACT §9): a tenant's own (its record's `limits`) or the stack's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub requests_per_second: f64,
+    pub burst: u32,
+}
 
 /// How long a lease may be spent from after it was taken.
 pub const LEASE_TTL_MS: u64 = 1_000;
@@ -106,9 +115,9 @@ impl Limiter {
         }
     }
 
-    /// The limits that apply to `tenant`: its own, else the stack's.
-    pub fn limits_of(&self, tenant: &Tenant) -> Option<Limits> {
-        tenant.limits.or(self.inner.default)
+    /// The limits that apply to a tenant with limits `own` of its own: those, else the stack's.
+    pub fn limits_of(&self, own: Option<Limits>) -> Option<Limits> {
+        own.or(self.inner.default)
     }
 
     /// Store requests made so far.
@@ -116,16 +125,17 @@ impl Limiter {
         self.inner.buckets.requests()
     }
 
-    /// Admits one request of `tenant`, or refuses it with when to retry.
-    pub async fn admit(&self, tenant: &Tenant) -> Result<(), Exceeded> {
-        let Some(limits) = self.limits_of(tenant) else {
+    /// Admits one request of the tenant `org` (its own limits `own`), or refuses it with when
+    /// to retry.
+    pub async fn admit(&self, org: &OrgId, own: Option<Limits>) -> Result<(), Exceeded> {
+        let Some(limits) = self.limits_of(own) else {
             return Ok(());
         };
         let rate = Rate::of(&limits);
         let now = self.inner.clock.now_millis();
         let want = {
             let mut local = self.lock();
-            let state = local.entry(tenant.org.as_str().to_owned()).or_default();
+            let state = local.entry(org.as_str().to_owned()).or_default();
             if now < state.refused_until {
                 return Err(exceeded(state.refused_until - now));
             }
@@ -144,13 +154,9 @@ impl Limiter {
             state.left = 0;
             next.clamp(1, largest)
         };
-        let taken = self
-            .inner
-            .buckets
-            .take(&tenant.org, want, rate, now * 1000)
-            .await;
+        let taken = self.inner.buckets.take(org, want, rate, now * 1000).await;
         let mut local = self.lock();
-        let state = local.entry(tenant.org.as_str().to_owned()).or_default();
+        let state = local.entry(org.as_str().to_owned()).or_default();
         match taken {
             Ok(Take::Granted(n)) => {
                 state.size = state.left + n;
@@ -191,11 +197,18 @@ fn exceeded(wait_ms: u64) -> Exceeded {
     }
 }
 
+/// An environment variable of the limits that is set wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name} is invalid: {why}")]
+pub struct EnvError {
+    pub name: &'static str,
+    pub why: String,
+}
+
 /// The stack's defaults from `LIMIT_REQUESTS_PER_SECOND` and `LIMIT_BURST` (the template's
 /// `DefaultRequestsPerSecond` and `DefaultBurst` parameters), read once at start-up. Both unset
 /// or empty: no default. Never a tenant's own limits: those are on its record.
-pub fn default_from_env() -> Result<Option<Limits>, crate::app::ConfigError> {
-    use crate::app::ConfigError;
+pub fn default_from_env() -> Result<Option<Limits>, EnvError> {
     let read = |name: &'static str| {
         std::env::var(name)
             .ok()
@@ -207,7 +220,7 @@ pub fn default_from_env() -> Result<Option<Limits>, crate::app::ConfigError> {
         (None, None) => return Ok(None),
         (Some(rate), Some(burst)) => (rate, burst),
         _ => {
-            return Err(ConfigError::Invalid {
+            return Err(EnvError {
                 name: "LIMIT_BURST",
                 why: "LIMIT_REQUESTS_PER_SECOND and LIMIT_BURST are set together".into(),
             })
@@ -217,7 +230,7 @@ pub fn default_from_env() -> Result<Option<Limits>, crate::app::ConfigError> {
         .parse::<f64>()
         .ok()
         .filter(|r| r.is_finite() && *r > 0.0)
-        .ok_or(ConfigError::Invalid {
+        .ok_or(EnvError {
             name: "LIMIT_REQUESTS_PER_SECOND",
             why: "must be a number above 0".into(),
         })?;
@@ -225,7 +238,7 @@ pub fn default_from_env() -> Result<Option<Limits>, crate::app::ConfigError> {
         .parse::<u32>()
         .ok()
         .filter(|b| *b >= 1)
-        .ok_or(ConfigError::Invalid {
+        .ok_or(EnvError {
             name: "LIMIT_BURST",
             why: "must be a whole number ≥ 1".into(),
         })?;
@@ -237,10 +250,7 @@ pub fn default_from_env() -> Result<Option<Limits>, crate::app::ConfigError> {
 
 /// The limiter of a function: buckets in `table`, the stack's defaults from the environment.
 /// Makes no AWS call.
-pub fn from_env(
-    sdk: &aws_config::SdkConfig,
-    table: &str,
-) -> Result<Limiter, crate::app::ConfigError> {
+pub fn from_env(sdk: &aws_config::SdkConfig, table: &str) -> Result<Limiter, EnvError> {
     let buckets = dynamo::DynamoBuckets::new(
         crate::aws_sdk::OnFirstUse::of(sdk, aws_sdk_dynamodb::Client::new),
         table,

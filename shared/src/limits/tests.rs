@@ -4,12 +4,10 @@ use std::time::Duration;
 use super::memory::MemoryBuckets;
 use super::*;
 use crate::clock::ManualClock;
-use crate::tenants::TenantRecord;
 
-fn tenant(org: &str, limits: Option<Limits>) -> Tenant {
-    let mut record = TenantRecord::new(org, "2026-12-03T00:00:00Z");
-    record.limits = limits;
-    Tenant::compile(&record)
+/// A tenant as the limiter sees it: its org and its own limits.
+fn tenant(org: &str, limits: Option<Limits>) -> (OrgId, Option<Limits>) {
+    (OrgId::new(org), limits)
 }
 
 fn limits(rps: f64, burst: u32) -> Limits {
@@ -28,17 +26,17 @@ async fn over_its_limit_a_tenant_is_refused_and_another_is_not() {
     let mut admitted = 0;
     let mut refused = None;
     for _ in 0..20 {
-        match limiter.admit(&busy).await {
+        match limiter.admit(&busy.0, busy.1).await {
             Ok(()) => admitted += 1,
             Err(e) => refused = Some(e),
         }
     }
     assert_eq!(admitted, 5, "the burst, at one moment");
     assert_eq!(refused.unwrap().retry_after_secs, 1);
-    assert!(limiter.admit(&quiet).await.is_ok());
+    assert!(limiter.admit(&quiet.0, quiet.1).await.is_ok());
     clock.advance(Duration::from_millis(1_000));
     assert!(
-        limiter.admit(&busy).await.is_ok(),
+        limiter.admit(&busy.0, busy.1).await.is_ok(),
         "refilled after Retry-After"
     );
 }
@@ -48,17 +46,15 @@ async fn no_limits_and_no_default_cost_nothing() {
     let buckets = Arc::new(MemoryBuckets::new());
     let limiter = Limiter::new(buckets.clone(), None);
     for _ in 0..100 {
-        limiter
-            .admit(&tenant("00DHs00000Kmpyr", None))
-            .await
-            .unwrap();
+        let (org, own) = tenant("00DHs00000Kmpyr", None);
+        limiter.admit(&org, own).await.unwrap();
     }
     assert_eq!(buckets.requests(), 0);
     let defaulted = Limiter::new(buckets.clone(), Some(limits(1.0, 1)));
     let t = tenant("00DHs00000Kmpyr", None);
-    assert!(defaulted.admit(&t).await.is_ok());
+    assert!(defaulted.admit(&t.0, t.1).await.is_ok());
     assert!(
-        defaulted.admit(&t).await.is_err(),
+        defaulted.admit(&t.0, t.1).await.is_err(),
         "the stack's default applies"
     );
 }
@@ -77,7 +73,7 @@ async fn leases_cost_at_most_a_tenth_of_a_request_at_steady_load() {
         } else {
             clock.advance(Duration::from_millis(3));
         }
-        if limiter.admit(&t).await.is_ok() {
+        if limiter.admit(&t.0, t.1).await.is_ok() {
             admitted += 1;
         }
     }
@@ -99,7 +95,7 @@ async fn several_instances_hold_one_limit_together() {
     for _ in 0..10_000 {
         clock.advance(Duration::from_millis(1));
         for instance in &instances {
-            if instance.admit(&t).await.is_ok() {
+            if instance.admit(&t.0, t.1).await.is_ok() {
                 admitted += 1;
             }
         }

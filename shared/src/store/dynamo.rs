@@ -1,6 +1,7 @@
 //! The DynamoDB adapter of the storage ports. Every access pattern of the table lives here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::aws_sdk::OnFirstUse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -9,6 +10,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use serde_dynamo::aws_sdk_dynamodb_1::to_attribute_value;
 
@@ -35,9 +37,16 @@ use crate::model::{ConversationKey, OrgId, VendorCallKey, VoiceCallId};
 /// `BatchWriteItem` takes at most 25 requests.
 const BATCH_WRITE_LIMIT: usize = 25;
 
-/// The tenant directory a store reads retention from (its cache is not worth a `Debug`).
+/// Where a store reads a tenant's own retention (CONTRACT §8): the tenant directory's cache
+/// (`crate::tenants::Tenants`), so a write costs no extra read.
+pub trait RetentionSource: Send + Sync {
+    /// The tenant's own `retentionDays`; `None`: the stack's (no record, none set, unreadable).
+    fn retention_days<'a>(&'a self, org: &'a OrgId) -> BoxFuture<'a, Option<u32>>;
+}
+
+/// The source, held without a `Debug` of its cache.
 #[derive(Clone)]
-struct TenantRetention(crate::tenants::Tenants);
+struct TenantRetention(Arc<dyn RetentionSource>);
 
 impl std::fmt::Debug for TenantRetention {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,8 +83,8 @@ impl DynamoStore {
     /// Items written for a tenant expire after its `retentionDays` (CONTRACT §8), read through
     /// `tenants` (the cache the request was admitted through: no extra read), else after the
     /// stack's retention.
-    pub fn with_tenant_retention(mut self, tenants: crate::tenants::Tenants) -> Self {
-        self.tenants = Some(TenantRetention(tenants));
+    pub fn with_tenant_retention(mut self, tenants: impl RetentionSource + 'static) -> Self {
+        self.tenants = Some(TenantRetention(Arc::new(tenants)));
         self
     }
 
@@ -89,16 +98,10 @@ impl DynamoStore {
         let Some(TenantRetention(tenants)) = &self.tenants else {
             return self.retention_secs;
         };
-        match tenants.get(org.as_str()).await {
-            Ok(Some(tenant)) => tenant
-                .retention_days
-                .map_or(self.retention_secs, |days| u64::from(days) * 86_400),
-            Ok(None) => self.retention_secs,
-            Err(_) => {
-                tracing::warn!("tenant unreadable: the stack's retention applies");
-                self.retention_secs
-            }
-        }
+        tenants
+            .retention_days(org)
+            .await
+            .map_or(self.retention_secs, |days| u64::from(days) * 86_400)
     }
 
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {

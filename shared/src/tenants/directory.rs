@@ -79,6 +79,24 @@ pub struct Tenants {
     limiter: Option<crate::limits::Limiter>,
 }
 
+/// A store reads a tenant's own retention through the same cache (one read per 30 s at most).
+impl crate::store::dynamo::RetentionSource for Tenants {
+    fn retention_days<'a>(
+        &'a self,
+        org: &'a OrgId,
+    ) -> futures_util::future::BoxFuture<'a, Option<u32>> {
+        Box::pin(async move {
+            match self.get(org.as_str()).await {
+                Ok(tenant) => tenant.and_then(|t| t.retention_days),
+                Err(_) => {
+                    tracing::warn!("tenant unreadable: the stack's retention applies");
+                    None
+                }
+            }
+        })
+    }
+}
+
 impl Tenants {
     /// A directory over `source`, on the system clock. `connect_default` is the tenant of
     /// contact flows whose instance maps to none (`CONNECT_TENANT`).
@@ -123,7 +141,7 @@ impl Tenants {
     pub async fn admit_request(&self, tenant: &Tenant) -> Result<(), crate::limits::Exceeded> {
         crate::metrics::tenant_request(tenant.org.as_str());
         match &self.limiter {
-            Some(limiter) => limiter.admit(tenant).await,
+            Some(limiter) => limiter.admit(&tenant.org, tenant.limits).await,
             None => Ok(()),
         }
     }

@@ -86,13 +86,8 @@ pub enum RedactionMode {
     EntityType,
 }
 
-/// Request limits (CONTRACT §9).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Limits {
-    pub requests_per_second: f64,
-    pub burst: u32,
-}
+/// Request limits (CONTRACT §9), as the record's `limits` holds them.
+pub use crate::limits::Limits;
 
 /// Everything that is per org. Stored as one item; `version` guards concurrent changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
