@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod analysis;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod aws_sdk;
 pub mod bus;
@@ -21,6 +22,7 @@ pub mod limits;
 pub mod live;
 pub mod metrics;
 pub mod model;
+pub mod prompts;
 pub mod provision;
 pub mod redaction;
 pub mod respond;

@@ -17,11 +17,11 @@ use serde_json::{json, Value};
 
 use super::jobs::{advance, ErasureJobs, Job, Step, SLICE};
 use super::{ConversationEraser, ErasureError};
+use crate::audit::{publish_change, AuditEntry, AuditLog};
 use crate::bus::{BusEvent, EventPublisher, ERASED_DETAIL_TYPE};
 use crate::clock::now_millis;
 use crate::error::ApiError;
 use crate::model::OrgId;
-use crate::tenants::store::{publish_change, AuditEntry, TenantAdminStore};
 
 /// The `detail` of `ConversationErased`: what downstream copies purge by.
 #[derive(Serialize)]
@@ -63,7 +63,7 @@ fn record_of(segment: &str) -> Result<String, ApiError> {
     Ok(decoded.into_owned())
 }
 
-async fn audit<T: TenantAdminStore, B: EventPublisher>(
+async fn audit<T: AuditLog, B: EventPublisher>(
     audits: &T,
     bus: &B,
     org: &OrgId,
@@ -98,7 +98,7 @@ pub async fn erase<E, B, T>(
 where
     E: ConversationEraser,
     B: EventPublisher,
-    T: TenantAdminStore,
+    T: AuditLog,
 {
     let record_id = record_of(segment)?;
     let items = erase_one(eraser, bus, audits, org, &record_id, by, None)
@@ -120,7 +120,7 @@ async fn erase_one<E, B, T>(
 where
     E: ConversationEraser,
     B: EventPublisher,
-    T: TenantAdminStore,
+    T: AuditLog,
 {
     let now = now_millis() / 1000;
     let erasure = eraser.erase(org, record_id, now).await?;
@@ -161,7 +161,7 @@ pub async fn start_participant<E, B, T>(
 where
     E: ConversationEraser + ErasureJobs,
     B: EventPublisher,
-    T: TenantAdminStore,
+    T: AuditLog,
 {
     let participant = body
         .get("participant")
@@ -229,7 +229,7 @@ pub async fn job_status<E, B, T>(
 where
     E: ConversationEraser + ErasureJobs,
     B: EventPublisher,
-    T: TenantAdminStore,
+    T: AuditLog,
 {
     let unknown = || ApiError::NotFound(format!("No erasure {id} of this tenant"));
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -252,7 +252,7 @@ async fn run<E, B, T>(eraser: &E, bus: &B, audits: &T, job: Job, by: &str) -> Jo
 where
     E: ConversationEraser + ErasureJobs,
     B: EventPublisher,
-    T: TenantAdminStore,
+    T: AuditLog,
 {
     let org = OrgId::new(job.org_id.clone());
     let id = job.erasure_id.clone();
@@ -317,7 +317,7 @@ pub async fn hold<E, B, T>(
 where
     E: ConversationEraser,
     B: EventPublisher,
-    T: TenantAdminStore,
+    T: AuditLog,
 {
     let record_id = record_of(segment)?;
     let Some(on) = body.get("hold").and_then(Value::as_bool) else {

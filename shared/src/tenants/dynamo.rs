@@ -20,7 +20,7 @@ use futures::FutureExt;
 
 use super::record::TenantRecord;
 use super::store::{
-    AuditEntry, SaveError, TenantAdminStore, TenantChange, TenantPage, TenantSource,
+    AuditEntry, AuditLog, SaveError, TenantAdminStore, TenantChange, TenantPage, TenantSource,
 };
 use crate::aws_sdk::OnFirstUse;
 use crate::store::codec::{attributes, decode};
@@ -213,6 +213,20 @@ impl TenantSource for DynamoTenants {
     }
 }
 
+impl AuditLog for DynamoTenants {
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let put = audit_put(&self.table, entry);
+        self.client()
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item().clone()))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem audit", e))?;
+        Ok(())
+    }
+}
+
 impl TenantAdminStore for DynamoTenants {
     async fn load(&self, org: &str) -> Result<Option<TenantRecord>, StoreError> {
         self.get_record(org).await
@@ -292,18 +306,6 @@ impl TenantAdminStore for DynamoTenants {
 
     async fn instance_owner(&self, instance_id: &str) -> Result<Option<String>, StoreError> {
         self.get_owner(instance_id).await
-    }
-
-    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let put = audit_put(&self.table, entry);
-        self.client()
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(put.item().clone()))
-            .send()
-            .await
-            .map_err(|e| unavailable("PutItem audit", e))?;
-        Ok(())
     }
 }
 

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use sha2::{Digest, Sha256};
 
 use super::record::{is_org_id, CategorySetting, KeyRecord, TenantRecord};
-use crate::analysis::SummaryPrompts;
 use crate::auth::keys::load_key;
 use crate::auth::{KeyMaterial, KeyRegistry, RegistryError};
 use crate::intelligence::categories::{CategoriesError, InsightCategories};
+use crate::prompts::SummaryPrompts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

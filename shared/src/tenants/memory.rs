@@ -9,7 +9,7 @@ use futures::FutureExt;
 
 use super::record::TenantRecord;
 use super::store::{
-    AuditEntry, SaveError, TenantAdminStore, TenantChange, TenantPage, TenantSource,
+    AuditEntry, AuditLog, SaveError, TenantAdminStore, TenantChange, TenantPage, TenantSource,
 };
 use crate::store::StoreError;
 
@@ -79,6 +79,13 @@ impl TenantSource for MemoryTenants {
     }
 }
 
+impl AuditLog for MemoryTenants {
+    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        self.lock().audit.push(entry.clone());
+        Ok(())
+    }
+}
+
 impl TenantAdminStore for MemoryTenants {
     async fn load(&self, org: &str) -> Result<Option<TenantRecord>, StoreError> {
         Ok(self.lock().records.get(org).cloned())
@@ -135,10 +142,5 @@ impl TenantAdminStore for MemoryTenants {
 
     async fn instance_owner(&self, instance_id: &str) -> Result<Option<String>, StoreError> {
         Ok(self.lock().instances.get(instance_id).cloned())
-    }
-
-    async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        self.lock().audit.push(entry.clone());
-        Ok(())
     }
 }

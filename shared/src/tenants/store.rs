@@ -5,9 +5,9 @@ use std::collections::HashSet;
 use std::future::Future;
 
 use futures::future::BoxFuture;
-use serde_json::Value;
 
 use super::record::TenantRecord;
+pub use crate::audit::{publish_change, AuditEntry, AuditLog};
 use crate::store::StoreError;
 
 /// The read side, object-safe so that one cache type serves every adapter. Reads only happen
@@ -28,19 +28,6 @@ pub trait TenantSource: Send + Sync {
         &'a self,
         instance_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
-}
-
-/// Who changed what, when: one audit item per change. Never key material.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditEntry {
-    pub org_id: String,
-    pub at_millis: u64,
-    /// The caller: an IAM principal's ARN in AWS, `local-admin` locally.
-    pub by: String,
-    /// `created`, `updated`, `keyAdded`, `keyRevoked`, …
-    pub change: &'static str,
-    /// What changed: field names, a key's id and fingerprint.
-    pub detail: Value,
 }
 
 /// One change of one record, written whole or not at all.
@@ -74,8 +61,8 @@ pub struct TenantPage {
     pub next_after: Option<String>,
 }
 
-/// The write side, for the admin API only.
-pub trait TenantAdminStore: Send + Sync {
+/// The write side, for the admin API only; its audit trail is [`AuditLog`]'s.
+pub trait TenantAdminStore: AuditLog + Send + Sync {
     fn load(
         &self,
         org: &str,
@@ -94,26 +81,4 @@ pub trait TenantAdminStore: Send + Sync {
         &self,
         instance_id: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
-
-    /// Records a change that is not a change of the record (an erasure, a legal hold).
-    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// `TenantChanged` on the bus. The change is stored and audited already: a bus outage is
-/// logged, not answered (the audit item is the durable record).
-pub async fn publish_change<B: crate::bus::EventPublisher>(bus: &B, audit: &AuditEntry) {
-    let detail = serde_json::json!({
-        "tenant": audit.org_id,
-        "change": audit.change,
-        "by": audit.by,
-        "at": crate::clock::rfc3339(audit.at_millis),
-        "detail": audit.detail,
-    });
-    let Ok(event) = crate::bus::BusEvent::new(crate::bus::TENANT_CHANGED_DETAIL_TYPE, &detail)
-    else {
-        return;
-    };
-    if bus.publish(vec![event]).await.is_err() {
-        tracing::error!(tenant = %audit.org_id, "TenantChanged could not be published");
-    }
 }
