@@ -6,7 +6,6 @@ mod directory;
 pub mod dynamo;
 pub mod import;
 pub mod memory;
-pub mod offboard;
 pub mod record;
 pub mod settings;
 pub mod store;
@@ -15,6 +14,8 @@ mod tenant;
 #[cfg(test)]
 mod tests;
 
+/// Offboarding, an admin route (`admin::offboard`).
+pub use admin::offboard;
 pub use directory::{Admitted, Refusal, Tenants, CACHE_TTL};
 pub use record::{Status, TenantRecord};
 pub use tenant::Tenant;

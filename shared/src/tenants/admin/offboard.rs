@@ -25,9 +25,8 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
-use super::admin::{change, ok, unknown_tenant, AdminApp, Principal};
-use super::record::{Status, TenantRecord};
-use super::store::TenantAdminStore;
+use super::change::change;
+use super::{ok, unknown_tenant, AdminApp, Principal};
 use crate::bus::EventPublisher;
 use crate::clock::now_millis;
 use crate::erasure::admin::{job_status, new_offboarding, status_of};
@@ -35,6 +34,8 @@ use crate::erasure::jobs::{ErasureJobs, Job};
 use crate::erasure::ConversationEraser;
 use crate::error::ApiError;
 use crate::model::OrgId;
+use crate::tenants::record::{Status, TenantRecord};
+use crate::tenants::store::TenantAdminStore;
 
 /// From the keys' removal to the job's first erasure: the tenant cache's bound (30 s) and the
 /// longest a telephony request runs (its function's 10 s timeout), with room to spare.
