@@ -19,8 +19,7 @@ use crate::store::StoreError;
 
 /// Anchors held by one function instance (an anchor never changes once stored).
 const CACHED_ANCHORS: usize = 10_000;
-/// The sort key of an anchor item.
-pub const ANCHOR_ITEM: &str = "CONTACT_LENS_ANCHOR";
+pub use crate::store::items::{anchor_pk, ANCHOR_ITEM};
 
 /// Where anchors are kept.
 pub trait ContactAnchors: Send + Sync {
@@ -31,12 +30,6 @@ pub trait ContactAnchors: Send + Sync {
         contact: &str,
         proposed: u64,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-}
-
-/// The partition of a contact's anchor: apart from the conversation's items, so that reading
-/// a conversation never sees it.
-pub fn anchor_pk(org: &OrgId, contact: &str) -> String {
-    format!("CLANCHOR#{}#{contact}", org.as_str())
 }
 
 /// Anchors in the service's table, with a per-instance cache.

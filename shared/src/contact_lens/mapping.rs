@@ -8,12 +8,9 @@ use serde_json::{json, Value};
 use super::record::{Categories, SegmentRecord, Transcript, Utterance};
 use crate::model::{Participant, SenderType, Sentiment, Signal, SignalEvent, TranscriptMessage};
 
-/// The `service` of every signal read from Contact Lens.
-pub const SERVICE: &str = "AmazonConnectContactLens";
-/// The category signal that carries Contact Lens's post-contact summary (`details.content`).
-pub const SUMMARY_SIGNAL: &str = "ContactLens.PostContactSummary";
-/// The category signal of each issue Contact Lens detected in a transcript turn.
-pub const ISSUE_SIGNAL: &str = "ContactLens.IssueDetected";
+/// The signals Contact Lens's records become, as the intelligence reads them
+/// (`crate::intelligence::vendor`).
+pub use crate::intelligence::vendor::{ISSUE_SIGNAL, SERVICE, SUMMARY_SIGNAL};
 /// A transcript turn's sentiment on the service's −1000..1000 scale: Contact Lens gives a
 /// label only. ±500 is the post-call overall score's ±2.5 (×200), and a `NEGATIVE` customer
 /// turn reaches the −500 at which moments need attention (CONTRACT §3.1).

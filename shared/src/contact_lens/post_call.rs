@@ -24,11 +24,8 @@ use crate::store::{ConversationReader, MessageBatch, PostCallBatch, Resolution};
 use crate::telephony::contact_flow::CONNECT_PROVIDER;
 use crate::telephony::{accept_signals, store_messages, Accepted};
 
-/// The signal of one issue, outcome or action item of a turn.
-pub const OUTCOME_SIGNAL: &str = "ContactLens.OutcomeDetected";
-pub const ACTION_ITEM_SIGNAL: &str = "ContactLens.ActionItemDetected";
-/// The signal carrying the file's conversation characteristics (`details`: numbers by role).
-pub const CHARACTERISTICS_SIGNAL: &str = "ContactLens.ConversationCharacteristics";
+/// The signals the file's turns and characteristics become (`crate::intelligence::vendor`).
+pub use crate::intelligence::vendor::{ACTION_ITEM_SIGNAL, CHARACTERISTICS_SIGNAL, OUTCOME_SIGNAL};
 
 /// What one file came to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -527,8 +527,8 @@ impl ConversationEraser for DynamoStore {
         // but the request's slot.
         let anchors = partitions.iter().map(|key| {
             delete_request(
-                crate::contact_lens::anchors::anchor_pk(org, key),
-                crate::contact_lens::anchors::ANCHOR_ITEM.to_owned(),
+                crate::store::items::anchor_pk(org, key),
+                crate::store::items::ANCHOR_ITEM.to_owned(),
             )
         });
         self.batch_write(entries.into_iter().chain(anchors).collect())

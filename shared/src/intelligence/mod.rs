@@ -8,7 +8,7 @@ pub mod moments;
 pub mod summary;
 pub mod text;
 mod timeline;
-mod vendor;
+pub mod vendor;
 
 use serde::Serialize;
 
@@ -48,12 +48,12 @@ pub struct VendorSummary {
     pub content: String,
 }
 
-/// The latest vendor summary stored as a signal ([`crate::contact_lens::mapping::SUMMARY_SIGNAL`]).
+/// The latest vendor summary stored as a signal ([`vendor::SUMMARY_SIGNAL`]).
 fn vendor_summary(record: &ConversationRecord) -> Option<VendorSummary> {
     record
         .signals
         .iter()
-        .filter(|s| s.value == crate::contact_lens::mapping::SUMMARY_SIGNAL)
+        .filter(|s| s.value == vendor::SUMMARY_SIGNAL)
         .filter_map(|s| {
             let content = s.details.as_ref()?.get("content")?.as_str()?;
             Some(VendorSummary {

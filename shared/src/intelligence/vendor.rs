@@ -10,11 +10,21 @@ use serde_json::Value;
 use super::categories::tenant_type_id;
 use super::timeline::{signal_millis, Timeline};
 use super::{Insight, MomentInsight, MomentTime};
-use crate::contact_lens::mapping::{ISSUE_SIGNAL, SERVICE, SUMMARY_SIGNAL};
-use crate::contact_lens::post_call::{ACTION_ITEM_SIGNAL, CHARACTERISTICS_SIGNAL, OUTCOME_SIGNAL};
 use crate::model::Signal;
 use crate::store::items::SignalItem;
 use crate::store::ConversationRecord;
+
+/// The `service` of every signal read from Contact Lens (`crate::contact_lens`).
+pub const SERVICE: &str = "AmazonConnectContactLens";
+/// The category signal that carries Contact Lens's post-contact summary (`details.content`).
+pub const SUMMARY_SIGNAL: &str = "ContactLens.PostContactSummary";
+/// The category signal of each issue Contact Lens detected in a transcript turn.
+pub const ISSUE_SIGNAL: &str = "ContactLens.IssueDetected";
+/// The signal of one outcome or action item of a turn (the post-call file).
+pub const OUTCOME_SIGNAL: &str = "ContactLens.OutcomeDetected";
+pub const ACTION_ITEM_SIGNAL: &str = "ContactLens.ActionItemDetected";
+/// The signal carrying the file's conversation characteristics (`details`: numbers by role).
+pub const CHARACTERISTICS_SIGNAL: &str = "ContactLens.ConversationCharacteristics";
 
 const LEAD_IN_MILLIS: u64 = 5_000;
 

@@ -58,6 +58,15 @@ pub const TENANT_KEY: &str = "tenantIndex";
 /// `timeKey` prefix of transcript messages.
 pub const MESSAGE_TIME_PREFIX: &str = "MSG#";
 
+/// The sort key of a Contact Lens contact's start anchor (`crate::contact_lens::anchors`).
+pub const ANCHOR_ITEM: &str = "CONTACT_LENS_ANCHOR";
+
+/// The partition of a contact's anchor: apart from the conversation's items, so that reading
+/// a conversation never sees it (and erasing one deletes it by key).
+pub fn anchor_pk(org: &OrgId, contact: &str) -> String {
+    format!("CLANCHOR#{}#{contact}", org.as_str())
+}
+
 pub fn conversation_pk(org: &OrgId, conversation: &ConversationKey) -> String {
     format!("{org}#CONV#{}", conversation.as_str())
 }
