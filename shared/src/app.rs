@@ -1,18 +1,14 @@
 //! The state every handler shares, built once at start-up from the environment.
 
 use crate::actions::ActionsApp;
-use crate::auth::RegistryError;
 use crate::aws_sdk::OnFirstUse;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::EventPublisher;
-use crate::intelligence::categories::CategoriesError;
 use crate::store::dynamo::DynamoStore;
 use crate::store::{ReplayGuard, TelephonyStore};
-use crate::tenants::import::ImportError;
 use crate::tenants::Tenants;
 
-pub const DEFAULT_EVENT_SOURCE: &str = "voicecall-intelligence";
-pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+pub use crate::config::{ConfigError, Settings, DEFAULT_EVENT_SOURCE, DEFAULT_RETENTION_DAYS};
 
 /// Handler state: the tenants (their keys and settings) and the ports. Generic so that the
 /// benchmark and unit tests can use in-process ports; production uses [`AwsApp`].
@@ -27,64 +23,6 @@ pub type AwsApp = App<DynamoStore, EventBridgeBus>;
 /// Everything a storage backend must offer the handlers.
 pub trait Store: TelephonyStore + ReplayGuard {}
 impl<T: TelephonyStore + ReplayGuard> Store for T {}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} is required")]
-    Missing(&'static str),
-    #[error("environment variable {name} is invalid: {why}")]
-    Invalid { name: &'static str, why: String },
-    #[error("trusted keys: {0}")]
-    Keys(#[from] RegistryError),
-    #[error("insight categories: {0}")]
-    Categories(#[from] CategoriesError),
-    #[error("tenants: {0}")]
-    Tenants(#[from] ImportError),
-}
-
-impl From<crate::limits::EnvError> for ConfigError {
-    fn from(e: crate::limits::EnvError) -> Self {
-        Self::Invalid {
-            name: e.name,
-            why: e.why,
-        }
-    }
-}
-
-/// Deployment settings read from the environment (docs/operations.md, "Configuration").
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub table_name: String,
-    pub event_bus_name: String,
-    pub event_source: String,
-    pub retention_days: u32,
-}
-
-impl Settings {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let required =
-            |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
-        let retention_days = match std::env::var("RETENTION_DAYS") {
-            Err(_) => DEFAULT_RETENTION_DAYS,
-            Ok(v) => v
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|d| *d > 0)
-                .ok_or_else(|| ConfigError::Invalid {
-                    name: "RETENTION_DAYS",
-                    why: "must be a whole number of days ≥ 1".into(),
-                })?,
-        };
-        Ok(Self {
-            table_name: required("TABLE_NAME")?,
-            event_bus_name: required("EVENT_BUS_NAME")?,
-            event_source: std::env::var("EVENT_SOURCE")
-                .unwrap_or_else(|_| DEFAULT_EVENT_SOURCE.to_owned()),
-            retention_days,
-        })
-    }
-}
 
 impl AwsApp {
     /// Reads settings and builds the AWS clients and the tenant directory. Makes no AWS call:

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod aws_sdk;
 pub mod bus;
 pub mod clock;
+pub mod config;
 pub mod contact_flow;
 pub mod contact_lens;
 pub mod erasure;

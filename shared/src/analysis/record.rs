@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use crate::analysis::bedrock::BedrockSummariser;
 use crate::analysis::summariser::{summarise, GenerativeSummariser, Summariser, SummaryConfig};
-use crate::app::{ConfigError, Settings};
 use crate::aws_sdk::OnFirstUse;
 use crate::bus::eventbridge::EventBridgeBus;
 use crate::bus::{BusEvent, EventPublisher, PublishError, ANALYSED_DETAIL_TYPE};
 use crate::clock::now_secs;
+use crate::config::{ConfigError, Settings};
 use crate::intelligence;
 use crate::model::{ConversationKey, OrgId};
 use crate::store::analysis::{AnalysisStore, NewAnalysis, StoreOutcome};
