@@ -237,3 +237,11 @@ pub(crate) async fn load<T: TenantAdminStore>(
 ) -> Result<Option<TenantRecord>, ApiError> {
     store.load(org).await.map_err(|_| ApiError::Unavailable)
 }
+
+/// The tenant `org`'s record, or `404` when it has none.
+pub(crate) async fn existing<T: TenantAdminStore>(
+    store: &T,
+    org: &str,
+) -> Result<TenantRecord, ApiError> {
+    load(store, org).await?.ok_or_else(|| unknown_tenant(org))
+}

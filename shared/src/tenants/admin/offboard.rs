@@ -26,7 +26,7 @@ use http::{Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::change::change;
-use super::{ok, unknown_tenant, AdminApp, Principal};
+use super::{existing, ok, unknown_tenant, AdminApp, Principal};
 use crate::bus::EventPublisher;
 use crate::clock::now_millis;
 use crate::erasure::admin::{job_status, new_offboarding, status_of};
@@ -63,12 +63,7 @@ where
     B: EventPublisher,
     C: ConversationEraser + ErasureJobs,
 {
-    let record = app
-        .store
-        .load(org)
-        .await
-        .map_err(|_| ApiError::Unavailable)?
-        .ok_or_else(|| unknown_tenant(org))?;
+    let record = existing(&app.store, org).await?;
     let id = match (record.status, record.erasure_id) {
         (Status::Offboarding, Some(id)) => id,
         _ => start(app, org, by).await?,

@@ -6,7 +6,7 @@ use http::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::change::change;
-use super::{load, ok, unknown_tenant, AdminApp, Principal, MAX_PAGE};
+use super::{existing, ok, unknown_tenant, AdminApp, Principal, MAX_PAGE};
 use crate::bus::EventPublisher;
 use crate::error::ApiError;
 use crate::tenants::import::key_id;
@@ -20,9 +20,7 @@ pub(super) async fn get<T: TenantAdminStore, B, C>(
     app: &AdminApp<T, B, C>,
     org: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let record = load(&app.store, org)
-        .await?
-        .ok_or_else(|| unknown_tenant(org))?;
+    let record = existing(&app.store, org).await?;
     ok(StatusCode::OK, &record.view())
 }
 
@@ -30,9 +28,7 @@ pub(super) async fn keys<T: TenantAdminStore, B, C>(
     app: &AdminApp<T, B, C>,
     org: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    let record = load(&app.store, org)
-        .await?
-        .ok_or_else(|| unknown_tenant(org))?;
+    let record = existing(&app.store, org).await?;
     let keys: Vec<Value> = record.keys.iter().map(|k| k.view()).collect();
     ok(StatusCode::OK, &json!({ "keys": keys }))
 }
