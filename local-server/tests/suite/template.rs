@@ -292,3 +292,35 @@ fn the_contact_lens_key_grant_is_conditional_and_through_the_service_read() {
     assert_eq!(text.matches("Action: kms:").count(), 2);
     assert_eq!(text.matches("- kms:").count(), 0);
 }
+
+/// Every template parameter has a row in docs/operations.md's parameter table, and the table
+/// names no parameter the template does not have.
+#[test]
+fn every_template_parameter_is_documented_for_the_operator() {
+    let t = template();
+    let parameters: std::collections::BTreeSet<String> = t["Parameters"]
+        .as_mapping()
+        .expect("Parameters")
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    assert!(parameters.len() >= 10, "{parameters:?}");
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/operations.md"
+    ))
+    .unwrap();
+    // `| `Name` | meaning | default |`: the first code span of each row names the parameter.
+    let documented: std::collections::BTreeSet<String> = docs
+        .lines()
+        .skip_while(|l| !l.starts_with("| parameter | meaning | default |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| l.split('`').nth(1))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        documented, parameters,
+        "docs/operations.md's parameter table against the template's parameters"
+    );
+}
