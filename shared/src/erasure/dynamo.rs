@@ -157,23 +157,6 @@ impl DynamoStore {
         Ok(Some((found, head)))
     }
 
-    /// Whether the partition holds anything but its head.
-    async fn holds_data(&self, pk: &str) -> Result<bool, StoreError> {
-        let output = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(pk))
-            .projection_expression("sk")
-            .limit(2)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("Query", e))?;
-        Ok(output.items().iter().any(|i| !is_head(i)))
-    }
-
     /// Marks a partition's head `erasing` (creating it if need be). The conversation's own
     /// mark is refused under legal hold; a leg partition's names its conversation.
     async fn mark_erasing(
@@ -287,10 +270,7 @@ impl DynamoStore {
         projection: &str,
     ) -> Result<Vec<Item>, StoreError> {
         let query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .expression_attribute_values(":pk", s(pk))
+            .partition_query(pk.to_owned())
             .projection_expression(projection)
             .consistent_read(true);
         let query = match prefix {

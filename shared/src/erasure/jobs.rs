@@ -288,10 +288,7 @@ impl ErasureJobs for DynamoStore {
         after: Option<&str>,
     ) -> Result<(Vec<String>, bool), StoreError> {
         let query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .expression_attribute_values(":pk", AttributeValue::S(participant_pk(org, hash)))
+            .partition_query(participant_pk(org, hash))
             .limit(PAGE)
             .consistent_read(true);
         let query = match after {

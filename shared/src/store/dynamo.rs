@@ -523,18 +523,39 @@ impl DynamoStore {
         conversation: &ConversationKey,
     ) -> Result<RecordAndHead, StoreError> {
         let query = self
-            .client()
-            .query()
-            .table_name(&self.table)
+            .partition_query(conversation_pk(org, conversation))
             .key_condition_expression("pk = :pk AND sk BETWEEN :record AND :head")
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(conversation_pk(org, conversation)),
-            )
             .expression_attribute_values(":record", AttributeValue::S(ANALYSIS_SK.into()))
             .expression_attribute_values(":head", AttributeValue::S(HEAD_SK.into()))
             .consistent_read(true);
         read_record_and_head(all_pages(query).await?)
+    }
+
+    /// A Query of the table with `:pk` bound to `pk`; the caller adds its key condition.
+    pub(crate) fn partition_query(&self, pk: String) -> QueryFluentBuilder {
+        self.client()
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+    }
+
+    /// Whether the partition `pk` holds anything but its head: a single Query.
+    pub(crate) async fn holds_data(&self, pk: &str) -> Result<bool, StoreError> {
+        let output = self
+            .partition_query(pk.to_owned())
+            .key_condition_expression("pk = :pk")
+            .projection_expression("sk")
+            // The head sorts before every data item: two items tell a partition that holds
+            // data from one holding only a head (an erased conversation's tombstone).
+            .limit(2)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("Query", e))?;
+        Ok(output
+            .items()
+            .iter()
+            .any(|i| !matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk == HEAD_SK)))
     }
 
     /// Every item of the partition from sort key `from` on (all of them for `None`).
@@ -543,11 +564,7 @@ impl DynamoStore {
         pk: String,
         from: Option<&str>,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(&self.table)
-            .expression_attribute_values(":pk", AttributeValue::S(pk));
+        let query = self.partition_query(pk);
         let query = match from {
             Some(sk) => query
                 .key_condition_expression("pk = :pk AND sk >= :after")
@@ -636,27 +653,7 @@ impl ConversationReader for DynamoStore {
         org: &OrgId,
         conversation: &ConversationKey,
     ) -> Result<bool, StoreError> {
-        let output = self
-            .client()
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(conversation_pk(org, conversation)),
-            )
-            .projection_expression("sk")
-            // The head sorts before every data item: two items tell a partition that holds
-            // data from one holding only a head (an erased conversation's tombstone).
-            .limit(2)
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("Query", e))?;
-        Ok(output
-            .items()
-            .iter()
-            .any(|i| !matches!(i.get("sk"), Some(AttributeValue::S(sk)) if sk == HEAD_SK)))
+        self.holds_data(&conversation_pk(org, conversation)).await
     }
 
     /// The conversation's partition, and the partition of every transfer leg's own key (what
